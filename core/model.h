@@ -1,0 +1,111 @@
+#pragma once
+// A loaded model: architecture, weights, tokenizer and hook points. Load any
+// supported Hugging Face folder (or a Glassbox toy model) with load_model().
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/hooks.h"
+
+namespace glassbox {
+
+class Tokenizer;
+
+struct LoadOptions {
+  std::string device = "cpu";     // "cpu" or "cuda[:N]"
+  std::string dtype = "float32";  // compute dtype: float32 or bfloat16
+};
+
+struct ModelInfo {
+  std::string family;      // gpt2, gpt_neox, llama, mistral, qwen2, glassbox_mlp, ...
+  std::string model_type;  // config.json's model_type
+  int n_layers = 0, n_heads = 0, n_kv_heads = 0, d_model = 0, d_head = 0, d_mlp = 0;
+  int64_t d_vocab = 0, n_ctx = 0;
+  std::string norm;        // layernorm | rmsnorm | none
+  std::string act;         // gelu_new | gelu | silu | quadratic | ...
+  std::string positional;  // learned | rotary | none
+  int rotary_dim = 0;
+  bool parallel_residual = false, gated_mlp = false, tied_embeddings = false;
+  int64_t n_params = 0;
+  std::string weights_dtype;  // as stored on disk
+  std::vector<std::string> hook_names;
+};
+
+// Per-layer keys and values of earlier positions, for incremental decoding and
+// for re-running only the positions after a patch. Shapes [B, H_kv, T_past, d_head].
+struct KVCache {
+  std::vector<at::Tensor> k, v;
+  int64_t length() const;
+  KVCache select_batch(const at::Tensor& index) const;  // rows of the batch
+  KVCache repeat_batch(int64_t n) const;                // batch 1 -> n
+};
+
+// One batched forward pass, possibly partial.
+struct ForwardArgs {
+  at::Tensor tokens;         // [B, T] int64 (needed when start_layer == 0)
+  at::Tensor resid;          // [B, T, d_model]: resid_pre of start_layer (when start_layer > 0)
+  int start_layer = 0;
+  int stop_layer = -1;       // run blocks [start_layer, stop_layer); -1 = all
+  KVCache* kv = nullptr;     // read past keys/values; new ones are appended
+  HookContext* hooks = nullptr;
+  bool logits = true;        // compute ln_final + unembedding after the last block
+};
+
+struct ForwardResult {
+  at::Tensor logits;  // [B, T, vocab] (undefined if not asked for or stopped early)
+  at::Tensor resid;   // [B, T, d_model]: the residual after the last block run
+};
+
+struct RunOptions {
+  std::optional<NameFilter> capture;  // capture hook points whose names match
+  std::vector<Edit> edits;
+};
+
+struct RunResult {
+  at::Tensor logits;        // [T, vocab], float32
+  ActivationCache cache;    // batch dimension dropped
+};
+
+class Model {
+ public:
+  virtual ~Model();
+  const ModelInfo& info() const { return info_; }
+  const std::string& dir() const { return dir_; }
+  const Tokenizer* tokenizer() const { return tokenizer_.get(); }  // null if the folder has none
+  c10::Device device() const { return device_; }
+  c10::ScalarType dtype() const { return dtype_; }
+  const std::string& weights_sha256() const;  // of the weight files, computed on first use
+
+  virtual ForwardResult forward(const ForwardArgs& args) const = 0;
+
+  // One sequence, ids as given. Captured activations drop the batch dimension.
+  RunResult run(const std::vector<int64_t>& tokens, const RunOptions& options = {}) const;
+  // Display strings of tokens (decoded pieces; "<id>" without a tokenizer).
+  std::vector<std::string> token_strings(const std::vector<int64_t>& tokens) const;
+
+ protected:
+  friend std::unique_ptr<Model> load_model(const std::string& dir, const struct LoadOptions& options);
+  ModelInfo info_;
+  std::string dir_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  c10::Device device_{c10::kCPU};
+  c10::ScalarType dtype_ = c10::kFloat;
+  mutable std::string sha256_;
+};
+
+// Loads a model folder; throws Error naming the file and problem. Unknown
+// model_type: the error lists the supported ones.
+std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options = {});
+std::vector<std::string> supported_model_types();
+
+c10::Device parse_device(const std::string& name);      // throws Error
+c10::ScalarType parse_dtype(const std::string& name);   // throws Error
+// LibTorch intra-op threads; n <= 0 means all cores.
+void set_threads(int n);
+
+}  // namespace glassbox
