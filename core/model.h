@@ -73,13 +73,13 @@ struct RunResult {
 
 class Model {
  public:
+  Model();  // out of line: Tokenizer is incomplete here
   virtual ~Model();
   const ModelInfo& info() const { return info_; }
   const std::string& dir() const { return dir_; }
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }  // null if the folder has none
   c10::Device device() const { return device_; }
   c10::ScalarType dtype() const { return dtype_; }
-  const std::string& weights_sha256() const;  // of the weight files, computed on first use
 
   virtual ForwardResult forward(const ForwardArgs& args) const = 0;
 
@@ -95,7 +95,6 @@ class Model {
   std::unique_ptr<Tokenizer> tokenizer_;
   c10::Device device_{c10::kCPU};
   c10::ScalarType dtype_ = c10::kFloat;
-  mutable std::string sha256_;
 };
 
 // Loads a model folder; throws Error naming the file and problem. Unknown

@@ -1,0 +1,135 @@
+#include "core/model.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "core/arch/family.h"
+#include "core/error.h"
+#include "core/tokenizer.h"
+
+namespace glassbox {
+
+namespace fs = std::filesystem;
+
+// Adding a family: one file in core/arch and one line here.
+static const Family kFamilies[] = {
+    {"gpt2", "gpt2", load_gpt2},
+    {"glassbox_transformer", "gpt2", load_gpt2},
+};
+
+std::vector<std::string> supported_model_types() {
+  std::vector<std::string> out;
+  for (const Family& f : kFamilies) out.push_back(f.model_type);
+  return out;
+}
+
+c10::Device parse_device(const std::string& name) {
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+    if (!at::hasCUDA()) {
+      fail("device", "'" + name + "' requested, but this build of LibTorch has no CUDA support or no GPU is visible");
+    }
+    return c10::Device(name);
+  }
+  fail("device", "unknown device '" + name + "' (use cpu or cuda)");
+}
+
+c10::ScalarType parse_dtype(const std::string& name) {
+  if (name == "float32") return c10::kFloat;
+  if (name == "bfloat16") return c10::kBFloat16;
+  fail("dtype", "unknown compute dtype '" + name + "' (use float32 or bfloat16)");
+}
+
+void set_threads(int n) {
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(n);
+}
+
+Model::Model() = default;
+Model::~Model() = default;
+
+int64_t KVCache::length() const {
+  for (const auto& t : k) {
+    if (t.defined()) return t.size(2);
+  }
+  return 0;
+}
+
+KVCache KVCache::select_batch(const at::Tensor& index) const {
+  KVCache out;
+  for (size_t l = 0; l < k.size(); ++l) {
+    out.k.push_back(k[l].defined() ? k[l].index_select(0, index.to(k[l].device())) : at::Tensor());
+    out.v.push_back(v[l].defined() ? v[l].index_select(0, index.to(v[l].device())) : at::Tensor());
+  }
+  return out;
+}
+
+KVCache KVCache::repeat_batch(int64_t n) const {
+  KVCache out;
+  for (size_t l = 0; l < k.size(); ++l) {
+    out.k.push_back(k[l].defined() ? k[l].expand({n, -1, -1, -1}) : at::Tensor());
+    out.v.push_back(v[l].defined() ? v[l].expand({n, -1, -1, -1}) : at::Tensor());
+  }
+  return out;
+}
+
+RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& options) const {
+  c10::InferenceMode inference;
+  RunResult result;
+  ActivationCache batched;
+  const bool hooked = options.capture.has_value() || !options.edits.empty();
+  HookContext context(info_.n_layers, options.capture ? &*options.capture : nullptr, options.edits, &batched);
+  ForwardArgs args;
+  args.tokens = at::tensor(tokens, at::kLong).unsqueeze(0).to(device_);
+  args.hooks = hooked ? &context : nullptr;
+  result.logits = forward(args).logits[0];
+  for (const auto& name : batched.names()) result.cache.put(name, batched.get(name)[0]);
+  return result;
+}
+
+std::vector<std::string> Model::token_strings(const std::vector<int64_t>& tokens) const {
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (int64_t id : tokens) out.push_back(tokenizer_ ? tokenizer_->token_text(id) : "<" + std::to_string(id) + ">");
+  return out;
+}
+
+std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options) {
+  if (!fs::is_directory(dir)) fail(dir, "not a model folder (no such directory)");
+  ModelFolder folder;
+  folder.dir = dir;
+  folder.config_path = (fs::path(dir) / "config.json").string();
+  if (!fs::exists(folder.config_path)) fail(folder.config_path, "missing: a model folder needs config.json");
+  folder.config = read_json_file(folder.config_path);
+  if (!folder.config.is_object()) fail(folder.config_path, "expected a JSON object");
+  const std::string type = json_string(folder.config, "model_type", folder.config_path);
+  const Family* family = nullptr;
+  for (const Family& f : kFamilies) {
+    if (type == f.model_type) family = &f;
+  }
+  if (!family) {
+    std::string list;
+    for (const auto& t : supported_model_types()) list += (list.empty() ? "" : ", ") + t;
+    fail(folder.config_path, "model_type '" + type + "' is not supported (supported: " + list + ")");
+  }
+  folder.device = parse_device(options.device);
+  folder.dtype = parse_dtype(options.dtype);
+  folder.checkpoint = Checkpoint::open_dir(dir);
+
+  std::unique_ptr<Model> model = family->load(folder);
+  model->dir_ = dir;
+  model->device_ = folder.device;
+  model->dtype_ = folder.dtype;
+  model->info_.weights_dtype = dtype_name(folder.checkpoint.get(folder.checkpoint.names().front()).dtype);
+  const fs::path d(dir);
+  if (fs::exists(d / "tokenizer.json") || (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt"))) {
+    model->tokenizer_ = Tokenizer::from_dir(dir);
+  }
+  return model;
+}
+
+}  // namespace glassbox

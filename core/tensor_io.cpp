@@ -1,0 +1,54 @@
+// Checkpoint records as at::Tensors.
+#include <ATen/ATen.h>
+
+#include "core/arch/family.h"
+#include "core/error.h"
+
+namespace glassbox {
+
+namespace {
+
+at::ScalarType scalar_type(const TensorRecord& r) {
+  switch (r.dtype) {
+    case DType::F32: return at::kFloat;
+    case DType::F16: return at::kHalf;
+    case DType::BF16: return at::kBFloat16;
+    default:
+      fail(r.file ? r.file->path() : std::string("checkpoint"),
+           "tensor '" + r.name + "' has dtype " + dtype_name(r.dtype) + "; weights must be F32, F16 or BF16");
+  }
+}
+
+}  // namespace
+
+at::Tensor tensor_from_record(const TensorRecord& r) {
+  const at::ScalarType type = scalar_type(r);
+  const auto options = at::TensorOptions().dtype(type);
+  // Unaligned data (allowed by the format) is copied rather than viewed.
+  if (reinterpret_cast<uintptr_t>(r.data) % dtype_size(r.dtype) != 0) {
+    at::Tensor t = at::empty(r.shape, options);
+    std::memcpy(t.data_ptr(), r.data, r.nbytes);
+    return t;
+  }
+  auto keep = r.file;
+  // The mapping is read-only: tensors over it are never written to.
+  return at::from_blob(const_cast<std::byte*>(r.data), r.shape, [keep](void*) {}, options);
+}
+
+at::Tensor ModelFolder::weight(const std::string& name, const std::vector<int64_t>& shape) const {
+  const TensorRecord& r = checkpoint.get(name);
+  if (r.shape != shape) {
+    std::string want, got;
+    for (auto d : shape) want += (want.empty() ? "" : ",") + std::to_string(d);
+    for (auto d : r.shape) got += (got.empty() ? "" : ",") + std::to_string(d);
+    fail(r.file ? r.file->path() : checkpoint.description(),
+         "tensor '" + name + "' has shape [" + got + "], but " + config_path + " implies [" + want + "]");
+  }
+  at::Tensor t = tensor_from_record(r);
+  if (t.scalar_type() == dtype && device.is_cpu()) return t;
+  return t.to(device, dtype);
+}
+
+void ModelFolder::config_error(const std::string& problem) const { fail(config_path, problem); }
+
+}  // namespace glassbox

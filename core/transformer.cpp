@@ -1,0 +1,347 @@
+#include "core/transformer.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+
+#include "core/error.h"
+
+namespace glassbox {
+
+namespace {
+
+void expect_shape(const at::Tensor& t, std::vector<int64_t> shape, const std::string& what,
+                  const std::string& source) {
+  if (!t.defined()) fail(source, "missing weight " + what);
+  if (t.sizes().vec() != shape) {
+    std::string want, got;
+    for (auto d : shape) want += (want.empty() ? "" : ",") + std::to_string(d);
+    for (auto d : t.sizes()) got += (got.empty() ? "" : ",") + std::to_string(d);
+    fail(source, "weight " + what + " has shape [" + got + "], the config implies [" + want + "]");
+  }
+}
+
+void expect_optional(const at::Tensor& t, std::vector<int64_t> shape, const std::string& what,
+                     const std::string& source) {
+  if (t.defined()) expect_shape(t, std::move(shape), what, source);
+}
+
+}  // namespace
+
+Transformer::Transformer(TransformerConfig config, TransformerWeights weights, const std::string& source)
+    : cfg_(std::move(config)), w_(std::move(weights)) {
+  const auto& c = cfg_;
+  if (c.n_layers <= 0 || c.n_heads <= 0 || c.d_model <= 0 || c.d_head <= 0 || c.d_mlp <= 0 || c.d_vocab <= 0) {
+    fail(source, "layers, heads, widths and vocabulary size must be positive");
+  }
+  if (c.n_kv_heads <= 0 || c.n_heads % c.n_kv_heads != 0) {
+    fail(source, "the number of attention heads (" + std::to_string(c.n_heads) +
+                     ") must be a multiple of the key/value heads (" + std::to_string(c.n_kv_heads) + ")");
+  }
+  if (c.rotary_dim < 0 || c.rotary_dim > c.d_head || c.rotary_dim % 2) {
+    fail(source, "rotary dimension " + std::to_string(c.rotary_dim) + " must be even and at most d_head");
+  }
+  if (static_cast<int>(w_.layers.size()) != c.n_layers) fail(source, "layer count differs from the config");
+  const int64_t D = c.d_model, Hq = int64_t(c.n_heads) * c.d_head, Hkv = int64_t(c.n_kv_heads) * c.d_head;
+  expect_shape(w_.W_E, {c.d_vocab, D}, "token embedding", source);
+  if (c.learned_pos) expect_shape(w_.W_pos, {c.n_ctx, D}, "position embedding", source);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LayerWeights& lw = w_.layers[l];
+    std::string at = " of layer " + std::to_string(l);
+    expect_shape(lw.ln1_w, {D}, "ln1 weight" + at, source);
+    expect_shape(lw.ln2_w, {D}, "ln2 weight" + at, source);
+    expect_optional(lw.ln1_b, {D}, "ln1 bias" + at, source);
+    expect_optional(lw.ln2_b, {D}, "ln2 bias" + at, source);
+    expect_shape(lw.W_Q, {D, Hq}, "query weight" + at, source);
+    expect_shape(lw.W_K, {D, Hkv}, "key weight" + at, source);
+    expect_shape(lw.W_V, {D, Hkv}, "value weight" + at, source);
+    expect_shape(lw.W_O, {Hq, D}, "attention output weight" + at, source);
+    expect_optional(lw.b_Q, {Hq}, "query bias" + at, source);
+    expect_optional(lw.b_K, {Hkv}, "key bias" + at, source);
+    expect_optional(lw.b_V, {Hkv}, "value bias" + at, source);
+    expect_optional(lw.b_O, {D}, "attention output bias" + at, source);
+    expect_shape(lw.W_in, {D, c.d_mlp}, "MLP input weight" + at, source);
+    if (c.gated_mlp) expect_shape(lw.W_gate, {D, c.d_mlp}, "MLP gate weight" + at, source);
+    expect_shape(lw.W_out, {c.d_mlp, D}, "MLP output weight" + at, source);
+    expect_optional(lw.b_in, {c.d_mlp}, "MLP input bias" + at, source);
+    expect_optional(lw.b_out, {D}, "MLP output bias" + at, source);
+  }
+  expect_shape(w_.ln_final_w, {D}, "final norm weight", source);
+  expect_optional(w_.ln_final_b, {D}, "final norm bias", source);
+  expect_shape(w_.W_U, {D, c.d_vocab}, "unembedding", source);
+  expect_optional(w_.b_U, {c.d_vocab}, "unembedding bias", source);
+
+  if (c.rotary_dim > 0) {
+    // Computed in double, as HF's float32 tables agree to ~1e-7.
+    const int half = c.rotary_dim / 2;
+    std::vector<double> inv(half);
+    for (int i = 0; i < half; ++i) inv[i] = 1.0 / std::pow(c.rope_theta, (2.0 * i) / c.rotary_dim);
+    if (c.rope_llama3_factor > 0) {
+      // rope_scaling type llama3: long wavelengths slowed by `factor`, a smooth
+      // blend between the low- and high-frequency cut-offs.
+      const double old_len = static_cast<double>(c.rope_original_max_pos);
+      const double low_wavelen = old_len / c.rope_low_freq_factor;
+      const double high_wavelen = old_len / c.rope_high_freq_factor;
+      for (double& f : inv) {
+        double wavelen = 2 * M_PI / f;
+        if (wavelen > low_wavelen) {
+          f /= c.rope_llama3_factor;
+        } else if (wavelen >= high_wavelen) {
+          double smooth = (old_len / wavelen - c.rope_low_freq_factor) /
+                          (c.rope_high_freq_factor - c.rope_low_freq_factor);
+          f = (1 - smooth) * f / c.rope_llama3_factor + smooth * f;
+        }
+      }
+    }
+    inv_freq_ = at::tensor(inv, at::kDouble);
+  }
+}
+
+void Transformer::describe(const std::string& family, const std::string& model_type) {
+  const auto& c = cfg_;
+  info_.family = family;
+  info_.model_type = model_type;
+  info_.n_layers = c.n_layers;
+  info_.n_heads = c.n_heads;
+  info_.n_kv_heads = c.n_kv_heads;
+  info_.d_model = c.d_model;
+  info_.d_head = c.d_head;
+  info_.d_mlp = c.d_mlp;
+  info_.d_vocab = c.d_vocab;
+  info_.n_ctx = c.n_ctx;
+  info_.norm = c.norm == TransformerConfig::Norm::layernorm ? "layernorm" : "rmsnorm";
+  static const char* acts[] = {"gelu_new", "gelu", "silu", "relu"};
+  info_.act = acts[static_cast<int>(c.act)];
+  info_.positional = c.rotary_dim > 0 ? "rotary" : (c.learned_pos ? "learned" : "none");
+  info_.rotary_dim = c.rotary_dim;
+  info_.parallel_residual = c.parallel_residual;
+  info_.gated_mlp = c.gated_mlp;
+  info_.tied_embeddings = w_.W_U.data_ptr() == w_.W_E.data_ptr();
+
+  int64_t n = w_.W_E.numel() + (w_.W_pos.defined() ? w_.W_pos.numel() : 0);
+  auto count = [&n](const at::Tensor& t) { n += t.defined() ? t.numel() : 0; };
+  for (const auto& lw : w_.layers) {
+    for (const auto* t : {&lw.ln1_w, &lw.ln1_b, &lw.ln2_w, &lw.ln2_b, &lw.W_Q, &lw.b_Q, &lw.W_K, &lw.b_K, &lw.W_V,
+                          &lw.b_V, &lw.W_O, &lw.b_O, &lw.W_in, &lw.b_in, &lw.W_gate, &lw.W_out, &lw.b_out}) {
+      count(*t);
+    }
+  }
+  count(w_.ln_final_w);
+  count(w_.ln_final_b);
+  count(w_.b_U);
+  if (!info_.tied_embeddings) count(w_.W_U);
+  info_.n_params = n;
+
+  info_.hook_names = {hook_name(Hook::embed, 0)};
+  if (c.learned_pos) info_.hook_names.push_back(hook_name(Hook::pos_embed, 0));
+  for (int l = 0; l < c.n_layers; ++l) {
+    for (int h = static_cast<int>(Hook::resid_pre); h <= static_cast<int>(Hook::resid_post); ++h) {
+      Hook hk = static_cast<Hook>(h);
+      if ((hk == Hook::rot_q || hk == Hook::rot_k) && c.rotary_dim == 0) continue;
+      if (hk == Hook::resid_mid && c.parallel_residual) continue;
+      if (hk == Hook::mlp_pre_linear && !c.gated_mlp) continue;
+      info_.hook_names.push_back(hook_name(hk, l));
+    }
+  }
+  info_.hook_names.push_back(hook_name(Hook::ln_final_scale, 0));
+  info_.hook_names.push_back(hook_name(Hook::ln_final_normalized, 0));
+}
+
+at::Tensor Transformer::W_Q(int l) const {
+  return w_.layers.at(l).W_Q.view({cfg_.d_model, cfg_.n_heads, cfg_.d_head}).permute({1, 0, 2});
+}
+at::Tensor Transformer::W_K(int l) const {
+  return w_.layers.at(l).W_K.view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
+}
+at::Tensor Transformer::W_V(int l) const {
+  return w_.layers.at(l).W_V.view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
+}
+at::Tensor Transformer::W_O(int l) const {
+  return w_.layers.at(l).W_O.view({cfg_.n_heads, cfg_.d_head, cfg_.d_model});
+}
+
+namespace {
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  at::Tensor y = at::matmul(x, w);
+  return b.defined() ? y + b : y;
+}
+
+}  // namespace
+
+at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, HookContext* hooks,
+                             Hook scale_hook, Hook normalized_hook, int layer, int64_t offset) const {
+  // Statistics in float32 whatever the compute dtype, as the references do.
+  const at::Tensor xf = x.to(at::kFloat);
+  const bool layernorm = cfg_.norm == TransformerConfig::Norm::layernorm;
+  if (!hook_wanted(hooks, scale_hook, layer) && !hook_wanted(hooks, normalized_hook, layer)) {
+    at::Tensor y = layernorm ? at::layer_norm(xf, {xf.size(-1)}, w.to(at::kFloat),
+                                              b.defined() ? b.to(at::kFloat) : at::Tensor(), cfg_.norm_eps)
+                             : xf * at::rsqrt(xf.pow(2).mean(-1, true) + cfg_.norm_eps);
+    if (layernorm) return y.to(x.scalar_type());
+    return y.to(x.scalar_type()) * w;
+  }
+  at::Tensor centered = layernorm ? xf - xf.mean(-1, true) : xf;
+  at::Tensor scale = hook(hooks, scale_hook, layer, (centered.pow(2).mean(-1, true) + cfg_.norm_eps).sqrt(), offset);
+  at::Tensor normalized = hook(hooks, normalized_hook, layer, centered / scale, offset).to(x.scalar_type());
+  at::Tensor y = normalized * w;
+  return b.defined() ? y + b : y;
+}
+
+at::Tensor Transformer::rotary_tables(int64_t offset, int64_t length, bool cosine) const {
+  at::Tensor pos = at::arange(offset, offset + length, at::kDouble);
+  at::Tensor freqs = at::outer(pos, inv_freq_);
+  at::Tensor emb = at::cat({freqs, freqs}, -1);
+  return (cosine ? emb.cos() : emb.sin()).to(at::kFloat);
+}
+
+namespace {
+
+// Rotate-half RoPE on the first rotary_dim features of [B, T, H, d_head].
+at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, int rotary_dim) {
+  const int64_t T = x.size(1);
+  at::Tensor rot = x.narrow(-1, 0, rotary_dim);
+  at::Tensor half1 = rot.narrow(-1, 0, rotary_dim / 2), half2 = rot.narrow(-1, rotary_dim / 2, rotary_dim / 2);
+  at::Tensor rotated = at::cat({-half2, half1}, -1);
+  at::Tensor c = cos.view({1, T, 1, rotary_dim}).to(x.options());
+  at::Tensor s = sin.view({1, T, 1, rotary_dim}).to(x.options());
+  at::Tensor out = rot * c + rotated * s;
+  if (rotary_dim == x.size(-1)) return out;
+  return at::cat({out, x.narrow(-1, rotary_dim, x.size(-1) - rotary_dim)}, -1);
+}
+
+}  // namespace
+
+at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, int l, KVCache* kv,
+                                  HookContext* hooks, int64_t offset) const {
+  const int64_t B = x.size(0), T = x.size(1), H = cfg_.n_heads, Hkv = cfg_.n_kv_heads, dh = cfg_.d_head;
+  at::Tensor q = hook(hooks, Hook::q, l, linear(x, lw.W_Q, lw.b_Q).view({B, T, H, dh}), offset);
+  at::Tensor k = hook(hooks, Hook::k, l, linear(x, lw.W_K, lw.b_K).view({B, T, Hkv, dh}), offset);
+  at::Tensor v = hook(hooks, Hook::v, l, linear(x, lw.W_V, lw.b_V).view({B, T, Hkv, dh}), offset);
+  if (cfg_.rotary_dim > 0) {
+    at::Tensor cos = rotary_tables(offset, T, true).to(x.device()), sin = rotary_tables(offset, T, false).to(x.device());
+    q = hook(hooks, Hook::rot_q, l, apply_rotary(q, cos, sin, cfg_.rotary_dim), offset);
+    k = hook(hooks, Hook::rot_k, l, apply_rotary(k, cos, sin, cfg_.rotary_dim), offset);
+  }
+  at::Tensor qh = q.transpose(1, 2), kh = k.transpose(1, 2), vh = v.transpose(1, 2);  // [B, H, T, dh]
+  if (kv) {
+    if (kv->k[l].defined()) {
+      kh = at::cat({kv->k[l], kh}, 2);
+      vh = at::cat({kv->v[l], vh}, 2);
+    }
+    kv->k[l] = kh;
+    kv->v[l] = vh;
+  }
+  if (Hkv != H) {
+    kh = kh.repeat_interleave(H / Hkv, 1);
+    vh = vh.repeat_interleave(H / Hkv, 1);
+  }
+  const int64_t Tk = kh.size(2);
+  at::Tensor scores = at::matmul(qh, kh.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(dh)));
+  // Query i sits at absolute position offset+i and sees keys 0..offset+i.
+  at::Tensor mask = at::ones({T, Tk}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(offset + 1);
+  scores = hook(hooks, Hook::attn_scores, l, scores.masked_fill(mask, -INFINITY), offset);
+  at::Tensor pattern = hook(hooks, Hook::pattern, l, at::softmax(scores, -1), offset);
+  at::Tensor z = at::matmul(pattern.to(vh.scalar_type()), vh).transpose(1, 2);  // [B, T, H, dh]
+  z = hook(hooks, Hook::z, l, z, offset);
+  return linear(z.reshape({B, T, H * dh}), lw.W_O, lw.b_O);
+}
+
+at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x, int l, HookContext* hooks,
+                            int64_t offset) const {
+  auto act = [this](const at::Tensor& t) {
+    switch (cfg_.act) {
+      case TransformerConfig::Act::gelu_new: return at::gelu(t, "tanh");
+      case TransformerConfig::Act::gelu: return at::gelu(t);
+      case TransformerConfig::Act::silu: return at::silu(t);
+      case TransformerConfig::Act::relu: return at::relu(t);
+    }
+    return t;
+  };
+  at::Tensor post;
+  if (cfg_.gated_mlp) {
+    at::Tensor pre = hook(hooks, Hook::mlp_pre, l, at::matmul(x, lw.W_gate), offset);
+    at::Tensor pre_linear = hook(hooks, Hook::mlp_pre_linear, l, linear(x, lw.W_in, lw.b_in), offset);
+    post = act(pre) * pre_linear;
+  } else {
+    post = act(hook(hooks, Hook::mlp_pre, l, linear(x, lw.W_in, lw.b_in), offset));
+  }
+  post = hook(hooks, Hook::mlp_post, l, post, offset);
+  return linear(post, lw.W_out, lw.b_out);
+}
+
+ForwardResult Transformer::forward(const ForwardArgs& a) const {
+  const int stop = a.stop_layer < 0 ? cfg_.n_layers : a.stop_layer;
+  if (a.start_layer < 0 || a.start_layer > stop || stop > cfg_.n_layers) {
+    fail("forward", "layer range [" + std::to_string(a.start_layer) + ", " + std::to_string(stop) +
+                        ") is outside the model's " + std::to_string(cfg_.n_layers) + " layers");
+  }
+  if (a.kv && a.kv->k.empty()) {
+    a.kv->k.resize(cfg_.n_layers);
+    a.kv->v.resize(cfg_.n_layers);
+  }
+  const int64_t offset = a.kv ? a.kv->length() : 0;
+  HookContext* hooks = a.hooks;
+  at::Tensor x;
+  if (a.start_layer == 0) {
+    const at::Tensor& tokens = a.tokens;
+    if (!tokens.defined() || tokens.dim() != 2 || tokens.scalar_type() != at::kLong) {
+      fail("forward", "tokens must be an int64 tensor [batch, positions]");
+    }
+    const int64_t B = tokens.size(0), T = tokens.size(1);
+    if (T == 0) fail("forward", "no tokens");
+    if (tokens.min().item<int64_t>() < 0 || tokens.max().item<int64_t>() >= cfg_.d_vocab) {
+      fail("forward", "token ids must lie in [0, " + std::to_string(cfg_.d_vocab) + ")");
+    }
+    if (cfg_.learned_pos && offset + T > cfg_.n_ctx) {
+      fail("forward", std::to_string(offset + T) + " positions exceed the model's context of " +
+                          std::to_string(cfg_.n_ctx));
+    }
+    at::Tensor ids = tokens.to(w_.W_E.device());
+    x = hook(hooks, Hook::embed, 0, w_.W_E.index_select(0, ids.reshape(-1)).view({B, T, cfg_.d_model}), offset);
+    if (cfg_.learned_pos) {
+      at::Tensor pos = w_.W_pos.narrow(0, offset, T).unsqueeze(0).expand({B, T, cfg_.d_model});
+      x = x + hook(hooks, Hook::pos_embed, 0, pos, offset);
+    }
+  } else {
+    if (!a.resid.defined() || a.resid.dim() != 3 || a.resid.size(2) != cfg_.d_model) {
+      fail("forward", "starting at a later layer needs the residual stream [batch, positions, d_model]");
+    }
+    x = a.resid.to(w_.W_E.options());
+  }
+  for (int l = a.start_layer; l < stop; ++l) {
+    const LayerWeights& lw = w_.layers[l];
+    x = hook(hooks, Hook::resid_pre, l, x, offset);
+    at::Tensor ln1 = norm(x, lw.ln1_w, lw.ln1_b, hooks, Hook::ln1_scale, Hook::ln1_normalized, l, offset);
+    at::Tensor attn_out = hook(hooks, Hook::attn_out, l, attention(lw, ln1, l, a.kv, hooks, offset), offset);
+    at::Tensor mlp_in;
+    if (cfg_.parallel_residual) {
+      mlp_in = x;
+    } else {
+      x = hook(hooks, Hook::resid_mid, l, x + attn_out, offset);
+      mlp_in = x;
+    }
+    at::Tensor ln2 = norm(mlp_in, lw.ln2_w, lw.ln2_b, hooks, Hook::ln2_scale, Hook::ln2_normalized, l, offset);
+    at::Tensor mlp_out = hook(hooks, Hook::mlp_out, l, mlp(lw, ln2, l, hooks, offset), offset);
+    x = cfg_.parallel_residual ? x + attn_out + mlp_out : x + mlp_out;
+    x = hook(hooks, Hook::resid_post, l, x, offset);
+  }
+  ForwardResult result;
+  result.resid = x;
+  if (a.logits && stop == cfg_.n_layers) {
+    at::Tensor normed = norm(x, w_.ln_final_w, w_.ln_final_b, hooks, Hook::ln_final_scale,
+                             Hook::ln_final_normalized, 0, offset);
+    result.logits = linear(normed, w_.W_U, w_.b_U).to(at::kFloat);
+  }
+  return result;
+}
+
+at::Tensor Transformer::unembed_resid(const at::Tensor& resid) const {
+  at::Tensor x = resid.to(w_.W_E.options());
+  at::Tensor normed = norm(x, w_.ln_final_w, w_.ln_final_b, nullptr, Hook::ln_final_scale,
+                           Hook::ln_final_normalized, 0, 0);
+  return linear(normed, w_.W_U, w_.b_U).to(at::kFloat);
+}
+
+}  // namespace glassbox
