@@ -18,6 +18,10 @@ namespace fs = std::filesystem;
 // Adding a family: one file in core/arch and one line here.
 static const Family kFamilies[] = {
     {"gpt2", "gpt2", load_gpt2},
+    {"gpt_neox", "gpt_neox", load_gpt_neox},
+    {"llama", "llama", load_llama},
+    {"mistral", "llama", load_llama},
+    {"qwen2", "llama", load_llama},
     {"glassbox_transformer", "gpt2", load_gpt2},
 };
 

@@ -241,6 +241,9 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, i
   at::Tensor scores = at::matmul(qh, kh.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(dh)));
   // Query i sits at absolute position offset+i and sees keys 0..offset+i.
   at::Tensor mask = at::ones({T, Tk}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(offset + 1);
+  if (cfg_.sliding_window > 0 && offset + T > cfg_.sliding_window) {
+    mask = mask.logical_or(at::ones_like(mask).tril(offset - cfg_.sliding_window));
+  }
   scores = hook(hooks, Hook::attn_scores, l, scores.masked_fill(mask, -INFINITY), offset);
   at::Tensor pattern = hook(hooks, Hook::pattern, l, at::softmax(scores, -1), offset);
   at::Tensor z = at::matmul(pattern.to(vh.scalar_type()), vh).transpose(1, 2);  // [B, T, H, dh]

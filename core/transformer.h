@@ -24,6 +24,7 @@ struct TransformerConfig {
   // rope_scaling type llama3 (factor > 0 enables it)
   double rope_llama3_factor = 0, rope_low_freq_factor = 1, rope_high_freq_factor = 4;
   int64_t rope_original_max_pos = 8192;
+  int64_t sliding_window = 0;  // > 0: a query sees only the last sliding_window keys
 };
 
 // Weights in the layout x @ W (columns are outputs); views of the checkpoint

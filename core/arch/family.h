@@ -55,5 +55,8 @@ struct Family {
 
 // One line per family file in core/model.cpp's registry.
 std::unique_ptr<Model> load_gpt2(const ModelFolder& folder);
+std::unique_ptr<Model> load_gpt_neox(const ModelFolder& folder);
+std::unique_ptr<Model> load_llama(const ModelFolder& folder);
+std::unique_ptr<Model> load_toy_mlp(const ModelFolder& folder);  // core/arch/toy_mlp.cpp
 
 }  // namespace glassbox
