@@ -1,0 +1,155 @@
+#include "core/plot.h"
+
+#include <ctime>
+#include <set>
+
+#include "core/error.h"
+#include "core/h5.h"
+
+namespace glassbox {
+
+const char* const kVersion = "0.1.0";
+
+namespace {
+
+const std::set<std::string> kKinds = {"heatmap", "line", "bar", "histogram", "table"};
+
+std::string join(const std::string& group, const std::string& name) {
+  return !group.empty() && group.back() == '/' ? group + name : group + "/" + name;
+}
+
+// Checks that a plot is self-consistent; `file` names the file in errors.
+void validate(const std::string& file, const Plot& plot) {
+  const std::string where = "plot '" + plot.name + "': ";
+  auto problem = [&](const std::string& what) { fail(file, where + what); };
+  if (plot.name.empty() || plot.name.find('/') != std::string::npos || plot.name == "." || plot.name == "..")
+    problem("the name must be non-empty and contain no '/'");
+  if (!kKinds.count(plot.kind)) problem("unknown kind '" + plot.kind + "' (heatmap, line, bar, histogram or table)");
+
+  const size_t rank = plot.shape.size();
+  const bool two_d_kind = plot.kind == "heatmap" || plot.kind == "table";
+  const bool series_kind = plot.kind == "line" || plot.kind == "bar";
+  if (two_d_kind && rank != 2) problem("a " + plot.kind + " needs 2-D data, got rank " + std::to_string(rank));
+  if (plot.kind == "histogram" && rank != 1) problem("a histogram needs 1-D data, got rank " + std::to_string(rank));
+  if (series_kind && rank != 1 && rank != 2)
+    problem("a " + plot.kind + " plot needs [x] or [series, x] data, got rank " + std::to_string(rank));
+
+  size_t numel = 1;
+  for (int64_t d : plot.shape) {
+    if (d < 0) problem("negative dimension in shape");
+    numel *= static_cast<size_t>(d);
+  }
+  if (plot.data.size() != numel)
+    problem(std::to_string(plot.data.size()) + " values, but the shape needs " + std::to_string(numel));
+
+  for (const auto& [axis_name, axis] : {std::pair<const char*, const Axis&>{"x", plot.x}, {"y", plot.y}})
+    if (!axis.values.empty() && !axis.labels.empty()) problem(std::string(axis_name) + " has both numbers and labels");
+  if (!plot.x.empty() && static_cast<int64_t>(plot.x.size()) != plot.shape.back())
+    problem("x has " + std::to_string(plot.x.size()) + " entries, data has " + std::to_string(plot.shape.back()) +
+            " columns");
+  if (!plot.y.empty() && (rank != 2 || static_cast<int64_t>(plot.y.size()) != plot.shape.front()))
+    problem("y has " + std::to_string(plot.y.size()) + " entries but data is not 2-D with that many rows");
+  if (series_kind && rank == 2 && static_cast<int64_t>(plot.series.size()) != plot.shape.front())
+    problem("[series, x] data with " + std::to_string(plot.shape.front()) + " series needs as many series names, got " +
+            std::to_string(plot.series.size()));
+  if (!plot.series.empty() && !(series_kind && rank == 2))
+    problem("series names belong to [series, x] line or bar plots");
+}
+
+void write_axis(h5::Writer& file, const std::string& path, const Axis& axis) {
+  if (axis.empty()) return;
+  if (!axis.labels.empty())
+    file.dataset(path, axis.labels);
+  else
+    file.dataset(path, axis.values.data(), {static_cast<int64_t>(axis.values.size())});
+}
+
+Axis read_axis(const h5::Reader& file, const std::string& path) {
+  Axis axis;
+  if (!file.exists(path)) return axis;
+  if (file.kind(path) == h5::Kind::String)
+    axis.labels = file.read_strings(path);
+  else
+    axis.values = file.read_double(path);
+  return axis;
+}
+
+// Attributes other tools may omit read as empty.
+std::string optional_attr(const h5::Reader& file, const std::string& object, const std::string& name) {
+  return file.has_attr(object, name) ? file.attr_string(object, name) : std::string();
+}
+
+Plot read_plot(const h5::Reader& file, const std::string& group, const std::string& name) {
+  Plot plot;
+  plot.name = name;
+  plot.kind = file.attr_string(group, "kind");
+  plot.title = optional_attr(file, group, "title");
+  plot.x_label = optional_attr(file, group, "x_label");
+  plot.y_label = optional_attr(file, group, "y_label");
+  plot.value_label = optional_attr(file, group, "value_label");
+  plot.shape = file.shape(join(group, "data"));
+  plot.data = file.read_float(join(group, "data"));
+  plot.x = read_axis(file, join(group, "x"));
+  plot.y = read_axis(file, join(group, "y"));
+  if (file.exists(join(group, "series"))) plot.series = file.read_strings(join(group, "series"));
+  validate(file.path(), plot);
+  return plot;
+}
+
+}  // namespace
+
+void write_plot(h5::Writer& file, const std::string& group, const Plot& plot, const PlotMeta& meta) {
+  validate(file.path(), plot);
+  file.group(group);
+  file.dataset(join(group, "data"), plot.data.data(), plot.shape);
+  write_axis(file, join(group, "x"), plot.x);
+  write_axis(file, join(group, "y"), plot.y);
+  if (!plot.series.empty()) file.dataset(join(group, "series"), plot.series);
+  const std::pair<const char*, const std::string&> attrs[] = {
+      {"kind", plot.kind},         {"title", plot.title},     {"x_label", plot.x_label},
+      {"y_label", plot.y_label},   {"value_label", plot.value_label},
+      {"probe", meta.probe},       {"params_json", meta.params_json},
+      {"model", meta.model},
+  };
+  for (const auto& [name, value] : attrs) file.attr(group, name, value);
+  file.attr(group, "created_utc", utc_timestamp());
+  file.attr(group, "glassbox_version", std::string(kVersion));
+}
+
+void write_plots(h5::Writer& file, const std::vector<Plot>& plots, const PlotMeta& meta, const std::string& root) {
+  std::set<std::string> names;
+  for (const Plot& plot : plots)
+    if (!names.insert(plot.name).second) fail(file.path(), "plot '" + plot.name + "' appears twice");
+  file.group(root);
+  for (const Plot& plot : plots) write_plot(file, join(root, plot.name), plot, meta);
+}
+
+std::vector<Plot> read_plots(const h5::Reader& file, const std::string& root) {
+  std::vector<Plot> plots;
+  if (!file.exists(root)) return plots;
+  for (const std::string& name : file.children(root)) plots.push_back(read_plot(file, join(root, name), name));
+  return plots;
+}
+
+PlotMeta read_plot_meta(const h5::Reader& file, const std::string& root) {
+  PlotMeta meta;
+  if (!file.exists(root)) return meta;
+  const std::vector<std::string> names = file.children(root);
+  if (names.empty()) return meta;
+  const std::string group = join(root, names.front());
+  meta.probe = optional_attr(file, group, "probe");
+  meta.params_json = optional_attr(file, group, "params_json");
+  meta.model = optional_attr(file, group, "model");
+  return meta;
+}
+
+std::string utc_timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+}  // namespace glassbox
