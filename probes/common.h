@@ -1,0 +1,35 @@
+#pragma once
+// Pieces every probe shares: turning tensors into plots, axis labels, and
+// access to the transformer behind a Model.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/plot.h"
+#include "core/progress.h"
+#include "core/transformer.h"
+
+namespace glassbox::probes {
+
+// The model as a transformer; Error naming the probe if it is not one (toy MLP).
+const Transformer& as_transformer(const Model& model, const std::string& probe);
+Transformer& as_transformer(Model& model, const std::string& probe);
+
+// Row-major float32 copy of any tensor (any device/dtype).
+std::vector<float> to_floats(const at::Tensor& t);
+
+// A plot of `data` (its shape becomes the plot's shape; see core/plot.h for
+// which axis labels which dimension).
+Plot make_plot(const std::string& kind, const std::string& name, const std::string& title, const at::Tensor& data,
+               Axis x = {}, Axis y = {}, const std::string& x_label = {}, const std::string& y_label = {},
+               const std::string& value_label = {});
+
+Axis number_axis(int64_t n, int64_t first = 0);  // first, first+1, ...
+Axis label_axis(std::vector<std::string> labels);
+Axis head_axis(int n_layers, int n_heads);          // "L0H0", "L0H1", ... (index l*H + h)
+// Token strings made unique and readable for axes: "3:␣the".
+Axis token_axis(const std::vector<std::string>& token_strings);
+
+}  // namespace glassbox::probes
