@@ -110,7 +110,6 @@ bool register_command(Command command) {
 const std::map<std::string, Command>& commands() { return registry(); }
 
 std::unique_ptr<Model> load_model_from_args(Args& args) {
-  set_threads(static_cast<int>(args.integer("threads", 0)));
   LoadOptions options;
   options.device = args.get("device", "cpu");
   options.dtype = args.get("dtype", "float32");

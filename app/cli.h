@@ -45,7 +45,7 @@ bool register_command(Command command);
 const std::map<std::string, Command>& commands();
 
 // Shared pieces of subcommands.
-// --model DIR [--device] [--dtype] [--threads]
+// --model DIR [--device] [--dtype] (--threads N is handled for every command)
 std::unique_ptr<Model> load_model_from_args(Args& args);
 // --tokens 1,2,3 (as given) or --prompt S (tokenized; --add-special-tokens applies the template)
 std::vector<int64_t> tokens_from_args(Args& args, const Model& model);

@@ -5,6 +5,7 @@
 
 #include "app/cli.h"
 #include "core/error.h"
+#include "core/model.h"
 
 using glassbox::cli::Args;
 using glassbox::cli::commands;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
       std::cout << "usage: glassbox-cli " << name << " " << it->second.usage << "\n";
       return 0;
     }
+    glassbox::set_threads(static_cast<int>(args.integer("threads", 0)));
     return it->second.run(args);
   } catch (const glassbox::Error& e) {
     std::cerr << "glassbox-cli " << name << ": " << e.what() << "\n";

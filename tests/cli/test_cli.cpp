@@ -1,0 +1,90 @@
+// glassbox-cli info | tokenize | run, as a user runs them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+#include "core/h5.h"
+#include "core/model_fixtures.h"
+
+namespace glassbox {
+namespace {
+
+using test::run_cli;
+using test::shell_quote;
+
+TEST(Cli, InfoNamesTheFamilyAndHooks) {
+  auto r = run_cli("info --model " + shell_quote(test::data("models/neox_parallel")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["family"], "gpt_neox");
+  EXPECT_EQ(j["n_layers"], 2);
+  EXPECT_EQ(j["parallel_residual"], true);
+  auto hooks = j["hook_names"].get<std::vector<std::string>>();
+  EXPECT_NE(std::find(hooks.begin(), hooks.end(), "blocks.1.attn.hook_rot_q"), hooks.end());
+  EXPECT_EQ(std::find(hooks.begin(), hooks.end(), "blocks.1.hook_resid_mid"), hooks.end());
+}
+
+TEST(Cli, TokenizeMatchesHuggingFace) {
+  auto r = run_cli("tokenize --model " + shell_quote(test::data("tokenizers/gpt2")) + " --text " +
+                   shell_quote("Hello world, it's 2026!"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // tokenizers: BPE.from_file(gpt2 vocab, merges) + ByteLevel
+  EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json({15496, 995, 11, 340, 338, 1160, 2075, 0}));
+}
+
+TEST(Cli, RunWritesTheActivationCacheLayout) {
+  test::TempDir tmp;
+  const auto goldens = test::load_goldens();
+  const test::Golden& g = goldens.front();
+  std::string ids;
+  for (int64_t id : g.input_ids()) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string out = tmp.file("cache.h5");
+  auto r = run_cli("run --model " + shell_quote(g.model_dir) + " --tokens " + ids + " --out " + shell_quote(out) +
+                   " --hooks " + shell_quote("blocks\\.\\d+\\.hook_resid_post|.*hook_pattern"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  h5::Reader f(out);
+  EXPECT_EQ(f.attr_string("/", "glassbox_format"), "activation-cache");
+  EXPECT_EQ(f.attr_int("/", "format_version"), 1);
+  EXPECT_EQ(f.attr_string("/", "model"), g.model_dir);
+  EXPECT_EQ(f.read_int64("/tokens"), g.input_ids());
+  EXPECT_EQ(f.read_strings("/token_strings").size(), g.input_ids().size());
+  const at::Tensor& logits = g.tensors.at("logits");
+  EXPECT_EQ(f.shape("/logits"), logits.sizes().vec());
+  at::Tensor read = at::tensor(f.read_float("/logits")).view(logits.sizes());
+  EXPECT_LE(test::relative_error(read, logits), 1e-4);
+  EXPECT_EQ(f.children("/cache"),
+            (std::vector<std::string>{"blocks.0.attn.hook_pattern", "blocks.0.hook_resid_post",
+                                      "blocks.1.attn.hook_pattern", "blocks.1.hook_resid_post"}));
+  const at::Tensor& pattern = g.tensors.at("blocks.1.attn.hook_pattern");
+  EXPECT_EQ(f.shape("/cache/blocks.1.attn.hook_pattern"), pattern.sizes().vec());
+  at::Tensor p = at::tensor(f.read_float("/cache/blocks.1.attn.hook_pattern")).view(pattern.sizes());
+  EXPECT_LE(test::relative_error(p, pattern), 1e-4);
+}
+
+TEST(Cli, BadInputGivesOneLineAndNonZeroExit) {
+  test::TempDir tmp;
+  const std::string model = shell_quote(test::data("models/gpt2_a"));
+  struct Case {
+    std::string args, expected;
+  } cases[] = {
+      {"run --model " + model + " --tokens 1,2,3", "missing --out"},
+      {"run --model " + model + " --tokens 1,x --out " + tmp.file("a.h5"), "'x' is not an integer"},
+      {"run --model " + model + " --tokens 1,999999 --out " + tmp.file("a.h5"), "outside the vocabulary"},
+      {"run --model " + model + " --prompt hi --out " + tmp.file("a.h5"), "has no tokenizer"},
+      {"run --model " + model + " --tokens 1 --out " + tmp.file("a.h5") + " --frobnicate 3", "unknown option --frobnicate"},
+      {"info --model " + shell_quote(tmp.file("missing")), "missing"},
+      {"info --model " + model + " --device quantum", "unknown device"},
+      {"frobnicate", "unknown command"},
+  };
+  for (const Case& c : cases) {
+    auto r = run_cli(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
+    EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), c.expected == "unknown command" ? 100 : 1) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("a.h5")));
+}
+
+}  // namespace
+}  // namespace glassbox
