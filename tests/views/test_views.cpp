@@ -1,0 +1,294 @@
+// Views rendered offscreen: colours follow values, NaN cells stand out, and
+// every export (HDF5, PNG, SVG) writes what a user can read back.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QFile>
+#include <QImage>
+#include <QTableWidget>
+#include <QWheelEvent>
+#include <cmath>
+#include <map>
+
+#include "core/error.h"
+#include "core/h5.h"
+#include "test_util.h"
+#include "views/chart_view.h"
+#include "views/heatmap_view.h"
+#include "views/plot_view.h"
+#include "views/table_view.h"
+
+namespace glassbox::views {
+namespace {
+
+// One QApplication for the whole suite, on the offscreen platform so the
+// tests run without a display.
+class QtEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+    app_ = std::make_unique<QApplication>(argc_, argv_);
+  }
+  void TearDown() override { app_.reset(); }
+
+ private:
+  int argc_ = 1;
+  char name_[16] = "test_views";
+  char* argv_[2] = {name_, nullptr};
+  std::unique_ptr<QApplication> app_;
+};
+const auto* const qt_environment = ::testing::AddGlobalTestEnvironment(new QtEnvironment);
+
+Plot heatmap(std::vector<float> data, int64_t rows, int64_t columns) {
+  Plot p;
+  p.name = "pattern";
+  p.kind = "heatmap";
+  p.title = "Attention L0H1";
+  p.x_label = "key";
+  p.y_label = "query";
+  p.value_label = "attention";
+  p.shape = {rows, columns};
+  p.data = std::move(data);
+  for (int64_t c = 0; c < columns; ++c) p.x.labels.push_back(std::to_string(c) + ":\xE2\x90\xA3tok");
+  for (int64_t r = 0; r < rows; ++r) p.y.labels.push_back("L" + std::to_string(r) + "H0");
+  return p;
+}
+
+Plot line_plot() {
+  Plot p;
+  p.name = "curve";
+  p.kind = "line";
+  p.title = "Accuracy";
+  p.x_label = "neurons pruned";
+  p.y_label = "accuracy";
+  p.shape = {2, 4};
+  p.data = {1.0f, 0.9f, NAN, 0.5f, 0.2f, 0.4f, 0.6f, 0.8f};
+  p.x.values = {0, 10, 20, 30};
+  p.series = {"train", "test"};
+  return p;
+}
+
+Plot bar_plot() {
+  Plot p;
+  p.name = "heads";
+  p.kind = "bar";
+  p.title = "Induction score";
+  p.shape = {3};
+  p.data = {0.1f, -0.2f, 0.7f};
+  p.x.labels = {"L0H0", "L0H1", "L1H0"};
+  return p;
+}
+
+Plot histogram_plot() {
+  Plot p;
+  p.name = "ipr";
+  p.kind = "histogram";
+  p.title = "IPR";
+  p.x_label = "IPR";
+  p.shape = {4};
+  p.data = {3, 7, 2, 0};
+  p.x.values = {0.0, 0.25, 0.5, 0.75};
+  return p;
+}
+
+Plot table_plot() {
+  Plot p;
+  p.name = "top_k";
+  p.kind = "table";
+  p.title = "Next token";
+  p.shape = {3, 2};
+  p.data = {0.5f, 3.0f, 0.3f, 2.5f, 0.2f, NAN};
+  p.y.labels = {"\xE2\x90\xA3Paris", "\xE2\x90\xA3London", "\xE2\x90\xA3Rome"};
+  p.x.labels = {"probability", "logit"};
+  return p;
+}
+
+QImage render(QWidget& widget) {
+  widget.resize(520, 380);
+  return widget.grab().toImage();
+}
+
+QColor centre_pixel(const QImage& image, const QRect& cell) { return image.pixelColor(cell.center()); }
+
+TEST(ColorScale, DivergingWhenBothSignsSymmetricAroundZero) {
+  const ColorScale s = ColorScale::for_values({-1.0f, 3.0f, NAN});
+  EXPECT_EQ(s.kind(), ColorScale::Kind::diverging);
+  EXPECT_DOUBLE_EQ(s.low(), -3.0);
+  EXPECT_DOUBLE_EQ(s.high(), 3.0);
+  EXPECT_GT(s.color(3).red(), s.color(3).blue());    // positive: red
+  EXPECT_GT(s.color(-3).blue(), s.color(-3).red());  // negative: blue
+}
+
+TEST(ColorScale, SequentialWhenOneSignIgnoringNonFinite) {
+  const ColorScale s = ColorScale::for_values({0.0f, 0.25f, 1.0f, INFINITY, -INFINITY, NAN});
+  EXPECT_EQ(s.kind(), ColorScale::Kind::sequential);
+  EXPECT_DOUBLE_EQ(s.low(), 0.0);
+  EXPECT_DOUBLE_EQ(s.high(), 1.0);
+  EXPECT_GT(s.color(1).lightness(), s.color(0).lightness());
+  EXPECT_EQ(s.color(INFINITY), s.color(1));
+  EXPECT_EQ(s.color(NAN), ColorScale::nan_color());
+}
+
+TEST(HeatmapView, PixelsFollowDivergingValues) {
+  // Row-major 3x4: max at (0,0), min at (2,3), zero at (1,0).
+  HeatmapView view(heatmap({5, 1, 2, 3, 0, 1, 1, 1, -1, -2, -3, -5}, 3, 4));
+  const QImage image = render(view);
+  const QColor max_colour = centre_pixel(image, view.cell_rect(0, 0));
+  const QColor min_colour = centre_pixel(image, view.cell_rect(2, 3));
+  const QColor zero_colour = centre_pixel(image, view.cell_rect(1, 0));
+  EXPECT_EQ(max_colour, view.color_scale().color(5));
+  EXPECT_EQ(min_colour, view.color_scale().color(-5));
+  EXPECT_GT(max_colour.red(), max_colour.blue() + 100);
+  EXPECT_GT(min_colour.blue(), min_colour.red() + 100);
+  EXPECT_GT(zero_colour.lightness(), 230);  // zero is near white
+}
+
+TEST(HeatmapView, PixelsFollowSequentialValuesAndNaNStandsOut) {
+  HeatmapView view(heatmap({0.0f, 0.5f, NAN, 1.0f}, 2, 2));
+  const QImage image = render(view);
+  EXPECT_EQ(view.color_scale().kind(), ColorScale::Kind::sequential);
+  EXPECT_GT(centre_pixel(image, view.cell_rect(1, 1)).lightness(),
+            centre_pixel(image, view.cell_rect(0, 0)).lightness() + 80);
+  // The NaN cell is mostly the NaN grey (with a darker hatch), unlike any value colour.
+  const QRect nan_cell = view.cell_rect(1, 0);
+  ASSERT_FALSE(nan_cell.isEmpty());
+  int grey = 0;
+  for (int y = nan_cell.top(); y <= nan_cell.bottom(); ++y)
+    for (int x = nan_cell.left(); x <= nan_cell.right(); ++x) grey += image.pixelColor(x, y) == ColorScale::nan_color();
+  EXPECT_GT(grey, nan_cell.width() * nan_cell.height() / 2);
+  for (float v : {0.0f, 0.5f, 1.0f}) EXPECT_NE(view.color_scale().color(v), ColorScale::nan_color());
+}
+
+TEST(HeatmapView, ManyCellsDrawnAsImageKeepTheirColours) {
+  // 300x300 cells exceed the vector limit; the image path must agree.
+  std::vector<float> data(300 * 300, 0.0f);
+  data.back() = 1.0f;
+  HeatmapView view(heatmap(data, 300, 300));
+  view.resize(900, 900);
+  const QImage image = view.grab().toImage();
+  EXPECT_EQ(centre_pixel(image, view.cell_rect(299, 299)), view.color_scale().color(1.0));
+  EXPECT_EQ(centre_pixel(image, view.cell_rect(0, 0)), view.color_scale().color(0.0));
+}
+
+TEST(HeatmapView, ReadOutNamesRowColumnAndValue) {
+  HeatmapView view(heatmap({0.25f, 0.75f}, 1, 2));
+  const QString text = view.describe_cell(0, 1);
+  EXPECT_TRUE(text.contains("query L0H0")) << text.toStdString();
+  EXPECT_TRUE(text.contains(QString::fromUtf8("key 1:\xE2\x90\xA3tok"))) << text.toStdString();
+  EXPECT_TRUE(text.contains("attention = 0.75")) << text.toStdString();
+}
+
+TEST(HeatmapView, WheelZoomsInAndZoomToFitRestores) {
+  std::vector<float> data(20 * 20);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = float(i);
+  HeatmapView view(heatmap(data, 20, 20));
+  view.resize(600, 600);
+  const QPointF at = view.cell_rect(0, 0).center();
+  QWheelEvent wheel(at, view.mapToGlobal(at), QPoint(), QPoint(0, 120 * 3), Qt::NoButton, Qt::NoModifier,
+                    Qt::NoScrollPhase, false);
+  QApplication::sendEvent(&view, &wheel);
+  EXPECT_FALSE(view.cell_rect(0, 0).isEmpty());  // the cell under the mouse stays
+  EXPECT_TRUE(view.cell_rect(19, 19).isEmpty());  // the far corner left the window
+  EXPECT_GT(view.cell_rect(0, 0).width(), 2 * 20);
+  view.zoom_to_fit();
+  EXPECT_FALSE(view.cell_rect(19, 19).isEmpty());
+}
+
+TEST(PlotViews, FactoryPicksTheViewForEachKind) {
+  EXPECT_NE(dynamic_cast<HeatmapView*>(std::unique_ptr<PlotView>(make_plot_view(heatmap({1}, 1, 1))).get()), nullptr);
+  EXPECT_NE(dynamic_cast<LineChartView*>(std::unique_ptr<PlotView>(make_plot_view(line_plot())).get()), nullptr);
+  EXPECT_NE(dynamic_cast<LineChartView*>(std::unique_ptr<PlotView>(make_plot_view(histogram_plot())).get()), nullptr);
+  EXPECT_NE(dynamic_cast<BarChartView*>(std::unique_ptr<PlotView>(make_plot_view(bar_plot())).get()), nullptr);
+  EXPECT_NE(dynamic_cast<TableView*>(std::unique_ptr<PlotView>(make_plot_view(table_plot())).get()), nullptr);
+  Plot unknown = bar_plot();
+  unknown.kind = "pie";
+  EXPECT_THROW(make_plot_view(unknown), Error);
+}
+
+TEST(TableView, ShowsLabelsAndValues) {
+  TableView view(table_plot());
+  QTableWidget* t = view.table();
+  ASSERT_EQ(t->rowCount(), 3);
+  ASSERT_EQ(t->columnCount(), 2);
+  EXPECT_EQ(t->horizontalHeaderItem(0)->text(), "probability");
+  EXPECT_EQ(t->verticalHeaderItem(1)->text(), QString::fromUtf8("\xE2\x90\xA3London"));
+  EXPECT_EQ(t->item(0, 1)->text(), "3");
+  EXPECT_EQ(t->item(2, 1)->text(), "NaN");
+}
+
+void expect_same(const Plot& a, const Plot& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.title, b.title);
+  EXPECT_EQ(a.x_label, b.x_label);
+  EXPECT_EQ(a.y_label, b.y_label);
+  EXPECT_EQ(a.value_label, b.value_label);
+  EXPECT_EQ(a.shape, b.shape);
+  ASSERT_EQ(a.data.size(), b.data.size());
+  for (size_t i = 0; i < a.data.size(); ++i) {
+    if (std::isnan(a.data[i]))
+      EXPECT_TRUE(std::isnan(b.data[i])) << a.name << " " << i;
+    else
+      EXPECT_EQ(a.data[i], b.data[i]) << a.name << " " << i;
+  }
+  EXPECT_EQ(a.x.labels, b.x.labels);
+  EXPECT_EQ(a.x.values, b.x.values);
+  EXPECT_EQ(a.y.labels, b.y.labels);
+  EXPECT_EQ(a.y.values, b.y.values);
+  EXPECT_EQ(a.series, b.series);
+}
+
+TEST(Export, Hdf5ReadsBackEqual) {
+  test::TempDir dir;
+  const std::string path = dir.file("plots.h5");
+  // read_plots returns plots by name.
+  std::map<std::string, Plot> plots;
+  for (Plot p : {heatmap({1, NAN, -2, 4}, 2, 2), line_plot(), bar_plot(), histogram_plot(), table_plot()})
+    plots[p.name] = p;
+  std::vector<Plot> sorted;
+  for (const auto& entry : plots) sorted.push_back(entry.second);
+  const PlotMeta meta{"attention", R"({"layer":0})", "/models/toy"};
+  export_hdf5(QString::fromStdString(path), sorted, meta);
+
+  h5::Reader file(path);
+  const std::vector<Plot> back = read_plots(file);
+  ASSERT_EQ(back.size(), sorted.size());
+  for (size_t i = 0; i < back.size(); ++i) expect_same(sorted[i], back[i]);
+  const PlotMeta meta_back = read_plot_meta(file);
+  EXPECT_EQ(meta_back.probe, meta.probe);
+  EXPECT_EQ(meta_back.params_json, meta.params_json);
+  EXPECT_EQ(meta_back.model, meta.model);
+}
+
+TEST(Export, Hdf5ToAnUnwritablePathThrows) {
+  EXPECT_THROW(export_hdf5("/nonexistent-dir/x.h5", {bar_plot()}, {}), Error);
+}
+
+TEST(Export, PngAndSvgForEveryKind) {
+  test::TempDir dir;
+  for (const Plot& plot : {heatmap({1, NAN, -2, 4}, 2, 2), line_plot(), bar_plot(), histogram_plot(), table_plot()}) {
+    std::unique_ptr<PlotView> view(make_plot_view(plot));
+    view->resize(480, 360);
+    const QString png = QString::fromStdString(dir.file(plot.name + ".png"));
+    const QString svg = QString::fromStdString(dir.file(plot.name + ".svg"));
+    export_png(*view, png);
+    export_svg(*view, svg, QString::fromStdString(plot.title));
+    QImage image(png);
+    EXPECT_EQ(image.size(), QSize(480, 360)) << plot.name;
+    QFile svg_file(svg);
+    ASSERT_TRUE(svg_file.open(QIODevice::ReadOnly)) << plot.name;
+    const QByteArray content = svg_file.readAll();
+    EXPECT_TRUE(content.contains("<svg")) << plot.name;
+    EXPECT_GT(content.size(), 500) << plot.name;
+  }
+}
+
+TEST(Export, PngToAnUnwritablePathThrows) {
+  HeatmapView view(heatmap({1}, 1, 1));
+  view.resize(100, 100);
+  EXPECT_THROW(export_png(view, "/nonexistent-dir/x.png"), Error);
+  EXPECT_THROW(export_svg(view, "/nonexistent-dir/x.svg", "t"), Error);
+}
+
+}  // namespace
+}  // namespace glassbox::views

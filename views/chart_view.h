@@ -1,0 +1,58 @@
+#pragma once
+// Qt Charts views: LineChartView for kinds line and histogram, BarChartView
+// for kind bar. Several series ([series, x] data) share the axes; hovering a
+// point or bar shows its series, x and value.
+#include "views/plot_view.h"
+
+QT_BEGIN_NAMESPACE
+class QChart;
+class QChartView;
+QT_END_NAMESPACE
+
+namespace glassbox::views {
+
+// Shared frame: a QChartView filling the widget, titled, with axis titles.
+class ChartPlotView : public PlotView {
+  Q_OBJECT
+
+ public:
+  QChart* chart() const { return chart_; }
+  QSize sizeHint() const override { return {640, 420}; }
+
+ protected:
+  ChartPlotView(const Plot& plot, QWidget* parent);
+  // Rows of the data as series: [x] is one series, [series, x] several.
+  int series_count() const;
+  QString series_name(int s) const;
+  float value(int s, int64_t i) const;
+  int64_t point_count() const { return plot().shape.empty() ? 0 : plot().shape.back(); }
+  QString y_title() const;
+  void show_read_out(const QString& text);
+
+ private:
+  QChart* chart_;
+  QChartView* chart_view_;
+};
+
+class LineChartView : public ChartPlotView {
+  Q_OBJECT
+
+ public:
+  LineChartView(const Plot& plot, QWidget* parent = nullptr);
+
+ private:
+  void build_lines();
+  void build_histogram();
+  // Nearest data index to a chart x coordinate.
+  int64_t index_near(double x) const;
+  double x_of(int64_t i) const;
+};
+
+class BarChartView : public ChartPlotView {
+  Q_OBJECT
+
+ public:
+  BarChartView(const Plot& plot, QWidget* parent = nullptr);
+};
+
+}  // namespace glassbox::views

@@ -1,0 +1,58 @@
+#pragma once
+// The base of every plot widget: holds the Plot it draws and its provenance,
+// and offers export (HDF5 in the DESIGN.md §3 layout, PNG, SVG) on right-click.
+#include <QWidget>
+#include <vector>
+
+#include "core/plot.h"
+
+class QMenu;
+
+namespace glassbox::views {
+
+class PlotView : public QWidget {
+  Q_OBJECT
+
+ public:
+  PlotView(Plot plot, QWidget* parent);
+
+  const Plot& plot() const { return plot_; }
+  const PlotMeta& meta() const { return meta_; }
+  // Provenance written with HDF5 exports (probe, parameters, model).
+  void set_meta(PlotMeta meta) { meta_ = std::move(meta); }
+
+  // The context menu: view actions (subclasses) followed by the exports.
+  void show_context_menu(const QPoint& global_pos);
+
+ signals:
+  // A short description of what is under the mouse ("" when nothing is).
+  void hovered(const QString& text);
+
+ protected:
+  virtual void add_view_actions(QMenu& menu);
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  // Children that draw the plot send their right-clicks here.
+  void route_context_menu(QWidget* child);
+
+ private:
+  void export_with_dialog(const QString& format);
+
+  Plot plot_;
+  PlotMeta meta_;
+};
+
+// The view that fits the plot's kind: HeatmapView, LineChartView (line,
+// histogram), BarChartView or TableView.
+PlotView* make_plot_view(const Plot& plot, QWidget* parent = nullptr);
+
+// Exports; each throws glassbox::Error naming the file when it cannot write it.
+void export_hdf5(const QString& path, const std::vector<Plot>& plots, const PlotMeta& meta);
+void export_png(QWidget& widget, const QString& path);
+void export_svg(QWidget& widget, const QString& path, const QString& title);
+
+// Label text of entry i of an axis: its label, its number, or i itself.
+QString axis_text(const Axis& axis, int64_t i);
+// A value as shown in read-outs and tables ("NaN" for NaN).
+QString value_text(double value);
+
+}  // namespace glassbox::views
