@@ -25,6 +25,10 @@ constexpr int kMaxPointMarkers = 60;     // more points are drawn as a plain lin
 constexpr int kMaxCategoryLabels = 40;   // beyond this, label every k-th position
 constexpr int kUprightLabelLimit = 12;   // more categories: labels turned vertical
 
+// Qt Charts renders every text as HTML: a token such as "<s>" must be escaped.
+QString html(const QString& text) { return text.toHtmlEscaped(); }
+QString html(const std::string& text) { return html(QString::fromStdString(text)); }
+
 // Qt's category axes drop duplicate labels; make each one distinct.
 QStringList unique_labels(const QStringList& labels) {
   QStringList out;
@@ -33,7 +37,7 @@ QStringList unique_labels(const QStringList& labels) {
     QString candidate = label;
     for (int n = 2; seen.contains(candidate); ++n) candidate = QStringLiteral("%1 (%2)").arg(label).arg(n);
     seen.insert(candidate);
-    out << candidate;
+    out << html(candidate);
   }
   return out;
 }
@@ -45,7 +49,7 @@ QValueAxis* value_axis(double low, double high, const QString& title) {
   if (low == high) low -= 0.5, high += 0.5;
   axis->setRange(low, high);
   axis->applyNiceNumbers();
-  axis->setTitleText(title);
+  axis->setTitleText(html(title));
   return axis;
 }
 
@@ -53,7 +57,7 @@ QValueAxis* value_axis(double low, double high, const QString& title) {
 
 ChartPlotView::ChartPlotView(const Plot& plot, QWidget* parent)
     : PlotView(plot, parent), chart_(new QChart), chart_view_(new QChartView(chart_, this)) {
-  chart_->setTitle(QString::fromStdString(plot.title));
+  chart_->setTitle(html(plot.title));
   chart_->setAnimationOptions(QChart::NoAnimation);
   chart_->setMargins(QMargins(4, 4, 4, 4));
   chart_->legend()->setVisible(series_count() > 1);
@@ -82,7 +86,7 @@ void ChartPlotView::show_read_out(const QString& text) {
   if (text.isEmpty())
     QToolTip::hideText();
   else
-    QToolTip::showText(QCursor::pos(), text, this);
+    QToolTip::showText(QCursor::pos(), tooltip_text(text), this);
   emit hovered(text);
 }
 
@@ -133,7 +137,7 @@ void LineChartView::build_lines() {
     if (p.x.values.empty()) axis->setLabelFormat("%d");
     x_axis = axis;
   }
-  x_axis->setTitleText(QString::fromStdString(p.x_label));
+  x_axis->setTitleText(html(p.x_label));
   QValueAxis* y_axis = value_axis(low, high, y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);
   chart()->addAxis(y_axis, Qt::AlignLeft);
@@ -145,7 +149,7 @@ void LineChartView::build_lines() {
       while (i < n && !std::isfinite(value(s, i))) ++i;
       if (i == n) break;
       auto* segment = new QLineSeries;
-      segment->setName(series_name(s));
+      segment->setName(html(series_name(s)));
       for (; i < n && std::isfinite(value(s, i)); ++i) segment->append(x_of(i), value(s, i));
       segment->setPointsVisible(n <= kMaxPointMarkers);
       chart()->addSeries(segment);
@@ -187,14 +191,14 @@ void LineChartView::build_histogram() {
     outline->append(left(i) + width(i), 0);
   }
   auto* area = new QAreaSeries(outline);
-  area->setName(series_name(0));
+  area->setName(html(series_name(0)));
   area->setPen(QPen(QColor(0x2a, 0x5d, 0x9f), 1));
   area->setBrush(QColor(0x5b, 0x8f, 0xd0));
   chart()->addSeries(area);
 
   auto* x_axis = new QValueAxis;
   x_axis->setRange(n ? left(0) : 0, n ? left(n - 1) + width(n - 1) : 1);
-  x_axis->setTitleText(QString::fromStdString(p.x_label));
+  x_axis->setTitleText(html(p.x_label));
   QValueAxis* y_axis = value_axis(0, high, p.y_label.empty() ? QStringLiteral("count") : y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);
   chart()->addAxis(y_axis, Qt::AlignLeft);
@@ -214,7 +218,7 @@ BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(pl
   auto* bars = new QBarSeries;
   double low = 0, high = 0;  // bars grow from zero
   for (int s = 0; s < series_count(); ++s) {
-    auto* set = new QBarSet(series_name(s));
+    auto* set = new QBarSet(html(series_name(s)));
     for (int64_t i = 0; i < n; ++i) {
       const float v = value(s, i);
       *set << (std::isfinite(v) ? v : 0.0);  // NaN bars are empty; the read-out says NaN
@@ -228,7 +232,7 @@ BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(pl
   for (int64_t i = 0; i < n; ++i) categories << axis_text(plot.x, i);
   auto* x_axis = new QBarCategoryAxis;
   x_axis->append(unique_labels(categories));
-  x_axis->setTitleText(QString::fromStdString(plot.x_label));
+  x_axis->setTitleText(html(plot.x_label));
   if (n > kUprightLabelLimit) x_axis->setLabelsAngle(-90);
   QValueAxis* y_axis = value_axis(low, high, y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);

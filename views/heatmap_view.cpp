@@ -285,7 +285,7 @@ void HeatmapView::mouseMoveEvent(QMouseEvent* event) {
   int row = 0, column = 0;
   if (cell_at(event->position().toPoint(), &row, &column)) {
     const QString text = describe_cell(row, column);
-    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+    QToolTip::showText(event->globalPosition().toPoint(), tooltip_text(text), this);
     emit hovered(text);
   } else {
     QToolTip::hideText();

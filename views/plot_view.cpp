@@ -97,6 +97,10 @@ QString axis_text(const Axis& axis, int64_t i) {
   return QString::number(i);
 }
 
+QString tooltip_text(const QString& text) {
+  return QStringLiteral("<p style='white-space:pre'>") + text.toHtmlEscaped() + QStringLiteral("</p>");
+}
+
 QString value_text(double value) {
   if (std::isnan(value)) return QStringLiteral("NaN");
   return QString::number(value, 'g', 5);

@@ -54,5 +54,8 @@ void export_svg(QWidget& widget, const QString& path, const QString& title);
 QString axis_text(const Axis& axis, int64_t i);
 // A value as shown in read-outs and tables ("NaN" for NaN).
 QString value_text(double value);
+// Plain text for a tooltip, which Qt would otherwise read as HTML when it
+// looks like a tag (tokens such as "<s>").
+QString tooltip_text(const QString& text);
 
 }  // namespace glassbox::views

@@ -42,7 +42,8 @@ TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent)
     for (int c = 0; c < columns; ++c) {
       auto* item = new NumberItem(plot.at(r, c));
       item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-      item->setToolTip(QStringLiteral("%1  ·  %2  ·  %3").arg(row_names[r], column_names[c], value_text(plot.at(r, c))));
+      item->setToolTip(
+          tooltip_text(QStringLiteral("%1  ·  %2  ·  %3").arg(row_names[r], column_names[c], value_text(plot.at(r, c)))));
       table_->setItem(r, c, item);
     }
   }
@@ -61,6 +62,7 @@ TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent)
     bold.setBold(true);
     title->setFont(bold);
     title->setAlignment(Qt::AlignCenter);
+    title->setTextFormat(Qt::PlainText);
     layout->addWidget(title);
   }
   layout->addWidget(table_);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QBarCategoryAxis>
+#include <QChart>
 #include <QFile>
 #include <QImage>
 #include <QTableWidget>
@@ -203,6 +205,15 @@ TEST(PlotViews, FactoryPicksTheViewForEachKind) {
   Plot unknown = bar_plot();
   unknown.kind = "pie";
   EXPECT_THROW(make_plot_view(unknown), Error);
+}
+
+TEST(BarChartView, TokenLabelsAreEscapedForQtChartsHtml) {
+  Plot p = bar_plot();
+  p.x.labels = {"<s>", "a&b", "<s>"};
+  BarChartView view(p);
+  auto* axis = qobject_cast<QBarCategoryAxis*>(view.chart()->axes(Qt::Horizontal).front());
+  ASSERT_NE(axis, nullptr);
+  EXPECT_EQ(axis->categories(), QStringList({"&lt;s&gt;", "a&amp;b", "&lt;s&gt; (2)"}));
 }
 
 TEST(TableView, ShowsLabelsAndValues) {
