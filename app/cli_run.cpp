@@ -29,7 +29,7 @@ int info(Args& args) {
       {"rotary_dim", i.rotary_dim},     {"parallel_residual", i.parallel_residual},
       {"gated_mlp", i.gated_mlp},       {"tied_embeddings", i.tied_embeddings},
       {"n_params", i.n_params},         {"weights_dtype", i.weights_dtype},
-      {"device", model->device().str()}, {"dtype", std::string(c10::toString(model->dtype()))},
+      {"device", model->device().str()}, {"dtype", model->dtype() == c10::kBFloat16 ? "bfloat16" : "float32"},
       {"tokenizer", model->tokenizer() != nullptr}, {"hook_names", i.hook_names},
   };
   std::cout << j.dump(2) << "\n";
