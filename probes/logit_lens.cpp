@@ -1,0 +1,88 @@
+#include "probes/logit_lens.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include "core/error.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, const Progress& progress) {
+  const Transformer& transformer = as_transformer(model, "logit-lens");
+  const int64_t vocab = model.info().d_vocab;
+  if (params.top_k < 1 || params.top_k > vocab)
+    fail("logit-lens", "top-k must lie in [1, " + std::to_string(vocab) + "], got " + std::to_string(params.top_k));
+  if (params.target && (*params.target < 0 || *params.target >= vocab))
+    fail("logit-lens", "target " + std::to_string(*params.target) + " is outside the vocabulary [0, " +
+                           std::to_string(vocab) + ")");
+  c10::InferenceMode inference;
+  const int n_layers = model.info().n_layers;
+  LogitLensResult result;
+  result.token_strings = model.token_strings(params.tokens);
+  result.target = params.target;
+  if (params.target) result.target_string = model.token_strings({*params.target})[0];
+  if (params.include_embed) result.layers.push_back(-1);
+  for (int l = 0; l < n_layers; ++l) result.layers.push_back(l);
+
+  RunOptions options;
+  options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
+  progress.update(0, "forward pass");
+  RunResult run = model.run(params.tokens, options);
+  const at::Tensor final_logprobs = at::log_softmax(run.logits.to(at::kFloat), -1);
+
+  std::vector<at::Tensor> kl, target_prob, top_ids, top_probs;
+  // One layer at a time: [T, vocab] per layer stays small for large vocabularies.
+  for (size_t row = 0; row < result.layers.size(); ++row) {
+    progress.check();
+    const int layer = result.layers[row];
+    result.layer_names.push_back(layer < 0 ? "embed" : "L" + std::to_string(layer));
+    const at::Tensor& resid =
+        run.cache.get(layer < 0 ? hook_name(Hook::resid_pre, 0) : hook_name(Hook::resid_post, layer));
+    at::Tensor logprobs = at::log_softmax(transformer.unembed_resid(resid).to(at::kFloat), -1);
+    kl.push_back((logprobs.exp() * (logprobs - final_logprobs)).sum(-1));
+    if (params.target) target_prob.push_back(logprobs.select(-1, *params.target).exp());
+    auto [values, indices] = at::topk(logprobs, params.top_k, -1);
+    top_probs.push_back(values.exp());
+    top_ids.push_back(indices);
+    progress.update((row + 1.0) / result.layers.size(), result.layer_names.back());
+  }
+  result.kl = at::stack(kl).cpu();
+  if (params.target) result.target_prob = at::stack(target_prob).cpu();
+  result.top_probs = at::stack(top_probs).cpu();
+  result.top_ids = at::stack(top_ids).cpu().contiguous();
+  const int64_t* ids = result.top_ids.data_ptr<int64_t>();
+  result.top_strings = model.token_strings(std::vector<int64_t>(ids, ids + result.top_ids.numel()));
+  return result;
+}
+
+std::vector<Plot> to_plots(const LogitLensResult& result) {
+  const Axis tokens = token_axis(result.token_strings);
+  const Axis layers = label_axis(result.layer_names);
+  std::vector<Plot> plots;
+  plots.push_back(make_plot("heatmap", "logit_lens_kl", "Logit lens: KL(p_layer ‖ p_final)", result.kl, tokens,
+                            layers, "position", "layer", "KL (nats)"));
+  if (result.target_prob.defined()) {
+    plots.push_back(make_plot("heatmap", "logit_lens_target_prob",
+                              "Logit lens: probability of '" + visible_token(result.target_string) + "' (" +
+                                  std::to_string(*result.target) + ")",
+                              result.target_prob, tokens, layers, "position", "layer", "probability"));
+  }
+
+  const int64_t rows = result.top_ids.size(0), T = result.top_ids.size(1), k = result.top_ids.size(2);
+  const at::Tensor layer_index = at::tensor(std::vector<int64_t>(result.layers.begin(), result.layers.end()));
+  at::Tensor table = at::stack({layer_index.view({rows, 1, 1}).expand({rows, T, k}).to(at::kFloat),
+                                at::arange(T).view({1, T, 1}).expand({rows, T, k}).to(at::kFloat),
+                                at::arange(1, k + 1).view({1, 1, k}).expand({rows, T, k}).to(at::kFloat),
+                                result.top_ids.to(at::kFloat), result.top_probs.to(at::kFloat)},
+                               -1)
+                         .view({rows * T * k, 5});
+  std::vector<std::string> labels;
+  for (const auto& s : result.top_strings) labels.push_back(visible_token(s));
+  plots.push_back(make_plot("table", "logit_lens_top_tokens", "Logit lens: top tokens per layer and position", table,
+                            label_axis({"layer", "position", "rank", "token_id", "probability"}),
+                            label_axis(std::move(labels)), "", "predicted token"));
+  return plots;
+}
+
+}  // namespace glassbox::probes

@@ -1,0 +1,49 @@
+#pragma once
+// Logit lens (DESIGN.md §5): read every layer's residual stream through the
+// final norm and the unembedding, p_l = softmax(W_U · ln_final(h_l)) with h_l =
+// resid_post of block l (and the embedding, resid_pre of block 0, as layer
+// "embed"). Per layer and position: the top-k tokens, the probability of a
+// target token, and KL(p_l ‖ p_final) in nats.
+#include <ATen/core/Tensor.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/plot.h"
+#include "core/progress.h"
+
+namespace glassbox::probes {
+
+struct LogitLensParams {
+  std::vector<int64_t> tokens;
+  int top_k = 5;
+  std::optional<int64_t> target;
+  bool include_embed = true;  // also read the embedding as layer "embed"
+};
+
+struct LogitLensResult {
+  std::vector<std::string> token_strings;
+  std::vector<int> layers;               // per row: the block index, -1 for the embedding
+  std::vector<std::string> layer_names;  // per row: "embed", "L0", "L1", ...
+  at::Tensor kl;                         // [rows, T]: KL(p_l ‖ p_final), nats
+  std::optional<int64_t> target;
+  std::string target_string;
+  at::Tensor target_prob;                // [rows, T]; undefined without a target
+  at::Tensor top_ids;                    // [rows, T, k] int64
+  at::Tensor top_probs;                  // [rows, T, k]
+  std::vector<std::string> top_strings;  // [rows * T * k]: token strings of top_ids
+};
+
+LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, const Progress& progress);
+
+// /plots/logit_lens_kl: heatmap [layer row, position];
+// /plots/logit_lens_target_prob: heatmap [layer row, position] (with a target);
+// /plots/logit_lens_top_tokens: table in long form, one row per (layer,
+//   position, rank) in that order, columns x = layer (-1 = embed), position,
+//   rank (1 = most likely), token_id, probability; row labels y = the
+//   predicted token strings (spaces shown as ␣).
+std::vector<Plot> to_plots(const LogitLensResult& result);
+
+}  // namespace glassbox::probes
