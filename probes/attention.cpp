@@ -1,0 +1,137 @@
+#include "probes/attention.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <limits>
+#include <random>
+#include <set>
+
+#include "core/error.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+namespace {
+
+// [BOS] + r + r with r `n` distinct tokens other than BOS.
+std::vector<int64_t> repeated_random_tokens(int n, int64_t vocab, uint64_t seed, std::optional<int64_t> bos) {
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<int64_t> draw(0, vocab - 1);
+  std::set<int64_t> used;
+  if (bos) used.insert(*bos);
+  std::vector<int64_t> half;
+  while (static_cast<int>(half.size()) < n) {
+    int64_t t = draw(rng);
+    if (used.insert(t).second) half.push_back(t);
+  }
+  std::vector<int64_t> tokens;
+  if (bos) tokens.push_back(*bos);
+  tokens.insert(tokens.end(), half.begin(), half.end());
+  tokens.insert(tokens.end(), half.begin(), half.end());
+  return tokens;
+}
+
+// [n_layers, n_heads, T, T] attention patterns of one forward pass.
+at::Tensor patterns_of(const Model& model, const std::vector<int64_t>& tokens) {
+  RunOptions options;
+  options.capture = NameFilter("blocks\\.\\d+\\.attn\\.hook_pattern");
+  RunResult run = model.run(tokens, options);
+  std::vector<at::Tensor> per_layer;
+  for (int l = 0; l < model.info().n_layers; ++l)
+    per_layer.push_back(run.cache.get(hook_name(Hook::pattern, l)).to(at::kCPU, at::kFloat));
+  return at::stack(per_layer);
+}
+
+// Key sets per query as a [T, T] mask: previous, duplicate or induction.
+enum class KeySet { previous, duplicate, induction };
+at::Tensor key_mask(const std::vector<int64_t>& tokens, KeySet set) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  at::Tensor mask = at::zeros({T, T});
+  auto m = mask.accessor<float, 2>();
+  for (int64_t i = 1; i < T; ++i) {
+    if (set == KeySet::previous) m[i][i - 1] = 1;
+    for (int64_t j = 0; j < i && set != KeySet::previous; ++j) {
+      if (tokens[j] == tokens[i]) m[i][set == KeySet::duplicate ? j : j + 1] = 1;
+    }
+  }
+  return mask;
+}
+
+// Mean over queries with a non-empty key set of the attention to that set.
+at::Tensor head_score(const at::Tensor& patterns, const at::Tensor& mask) {
+  at::Tensor queries = (mask.sum(-1) > 0).nonzero().squeeze(1);
+  if (queries.numel() == 0)
+    return at::full({patterns.size(0), patterns.size(1)}, std::numeric_limits<float>::quiet_NaN());
+  return (patterns * mask).sum(-1).index_select(-1, queries).mean(-1);
+}
+
+Plot head_plot(const std::string& name, const std::string& title, const at::Tensor& score) {
+  return make_plot("heatmap", name, title, score, number_axis(score.size(1)), number_axis(score.size(0)), "head",
+                   "layer", "score");
+}
+
+}  // namespace
+
+AttentionResult attention(const Model& model, const AttentionParams& params, const Progress& progress) {
+  as_transformer(model, "attention");
+  const ModelInfo& info = model.info();
+  if (params.induction_seq_len < 0)
+    fail("attention", "induction-seq-len must be positive, got " + std::to_string(params.induction_seq_len));
+  if (params.tokens.empty() && params.induction_seq_len == 0)
+    fail("attention", "needs a prompt, or induction-seq-len for a repeated random sequence");
+  std::vector<int64_t> score_tokens = params.tokens;
+  if (params.induction_seq_len > 0) {
+    const int64_t length = 2 * int64_t{params.induction_seq_len} + (params.bos ? 1 : 0);
+    if (params.induction_seq_len >= info.d_vocab)
+      fail("attention", "induction-seq-len " + std::to_string(params.induction_seq_len) +
+                            " needs that many distinct tokens; the vocabulary has " + std::to_string(info.d_vocab));
+    if (info.n_ctx > 0 && length > info.n_ctx)
+      fail("attention", "induction-seq-len " + std::to_string(params.induction_seq_len) + " makes " +
+                            std::to_string(length) + " tokens, more than the model's context of " +
+                            std::to_string(info.n_ctx));
+    score_tokens = repeated_random_tokens(params.induction_seq_len, info.d_vocab, params.seed, params.bos);
+  }
+  c10::InferenceMode inference;
+  AttentionResult result;
+  const std::vector<int64_t>& shown = params.tokens.empty() ? score_tokens : params.tokens;
+  result.token_strings = model.token_strings(shown);
+  progress.update(0, "patterns");
+  result.patterns = patterns_of(model, shown);
+  progress.check();
+  const at::Tensor score_patterns = score_tokens == shown ? result.patterns : patterns_of(model, score_tokens);
+  progress.update(0.7, "head scores");
+  result.previous_token = head_score(score_patterns, key_mask(score_tokens, KeySet::previous));
+  result.duplicate_token = head_score(score_patterns, key_mask(score_tokens, KeySet::duplicate));
+  result.induction = head_score(score_patterns, key_mask(score_tokens, KeySet::induction));
+  result.score_tokens = std::move(score_tokens);
+  progress.update(1, "done");
+  return result;
+}
+
+std::vector<Plot> to_plots(const AttentionResult& result) {
+  const int64_t n_layers = result.patterns.size(0), n_heads = result.patterns.size(1), T = result.patterns.size(2);
+  const Axis tokens = token_axis(result.token_strings);
+  std::vector<Plot> plots;
+  for (int64_t l = 0; l < n_layers; ++l) {
+    for (int64_t h = 0; h < n_heads; ++h) {
+      const std::string head = "L" + std::to_string(l) + "H" + std::to_string(h);
+      plots.push_back(make_plot("heatmap", "pattern_" + head, "Attention pattern " + head, result.patterns[l][h],
+                                tokens, tokens, "key position", "query position", "attention"));
+    }
+  }
+  Axis rows, columns;
+  for (int64_t l = 0; l < n_layers; ++l)
+    for (const auto& t : tokens.labels) rows.labels.push_back("L" + std::to_string(l) + " " + t);
+  for (int64_t h = 0; h < n_heads; ++h)
+    for (const auto& t : tokens.labels) columns.labels.push_back("H" + std::to_string(h) + " " + t);
+  plots.push_back(make_plot("heatmap", "attention_overview", "All heads (rows: layer, query; columns: head, key)",
+                            result.patterns.permute({0, 2, 1, 3}).reshape({n_layers * T, n_heads * T}), columns, rows,
+                            "head, key position", "layer, query position", "attention"));
+  plots.push_back(head_plot("head_previous_token", "Previous-token score", result.previous_token));
+  plots.push_back(head_plot("head_duplicate_token", "Duplicate-token score", result.duplicate_token));
+  plots.push_back(head_plot("head_induction", "Induction score", result.induction));
+  return plots;
+}
+
+}  // namespace glassbox::probes
