@@ -1,0 +1,153 @@
+#include "probes/ablate.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <map>
+#include <set>
+
+#include "core/error.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+namespace {
+
+// The indices to ablate per hook name, validated against the model.
+std::map<std::string, std::vector<int64_t>> ablation_targets(const ModelInfo& info, const AblateParams& params) {
+  std::map<std::string, std::set<int64_t>> sets;
+  auto check = [&](const char* what, int layer, int64_t index, int64_t count) {
+    const std::string name = std::string(what) + " " + std::to_string(layer) + ":" + std::to_string(index);
+    if (layer < 0 || layer >= info.n_layers)
+      fail("ablate", name + ": layer outside [0, " + std::to_string(info.n_layers) + ")");
+    if (index < 0 || index >= count)
+      fail("ablate", name + ": " + what + " outside [0, " + std::to_string(count) + ")");
+  };
+  for (const NeuronRef& n : params.neurons) {
+    check("neuron", n.layer, n.neuron, info.d_mlp);
+    sets[hook_name(Hook::mlp_post, n.layer)].insert(n.neuron);
+  }
+  for (const HeadRef& h : params.heads) {
+    check("head", h.layer, h.head, info.n_heads);
+    sets[hook_name(Hook::z, h.layer)].insert(h.head);
+  }
+  std::map<std::string, std::vector<int64_t>> targets;
+  for (const auto& [hook, indices] : sets) targets[hook] = std::vector<int64_t>(indices.begin(), indices.end());
+  return targets;
+}
+
+// Mean activation of each hook over every position of the prompts: [d_mlp] or [H, d_head].
+std::map<std::string, at::Tensor> mean_activations(const Model& model, const std::vector<std::vector<int64_t>>& prompts,
+                                                   const std::map<std::string, std::vector<int64_t>>& targets,
+                                                   const Progress& progress) {
+  std::string pattern;
+  for (const auto& entry : targets) {
+    if (!pattern.empty()) pattern += "|";
+    for (char c : entry.first) pattern += c == '.' ? std::string("\\.") : std::string(1, c);
+  }
+  RunOptions options;
+  options.capture = NameFilter(pattern);
+  std::map<std::string, at::Tensor> sums;
+  int64_t positions = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    progress.check();
+    RunResult run = model.run(prompts[i], options);
+    for (const auto& entry : targets) {
+      at::Tensor sum = run.cache.get(entry.first).to(at::kFloat).sum(0);
+      sums[entry.first] = sums.count(entry.first) ? sums[entry.first] + sum : sum;
+    }
+    positions += static_cast<int64_t>(prompts[i].size());
+    progress.update(0.8 * (i + 1) / prompts.size(), "mean activations");
+  }
+  for (auto& entry : sums) entry.second = entry.second / static_cast<double>(positions);
+  return sums;
+}
+
+// [T-1]: −log p(token t+1 | tokens ..t).
+at::Tensor next_token_loss(const at::Tensor& logits, const std::vector<int64_t>& tokens) {
+  const int64_t T = static_cast<int64_t>(tokens.size());
+  at::Tensor next = at::tensor(std::vector<int64_t>(tokens.begin() + 1, tokens.end()), at::kLong).to(logits.device());
+  at::Tensor logprobs = at::log_softmax(logits.narrow(0, 0, T - 1).to(at::kFloat), -1);
+  return -logprobs.gather(1, next.unsqueeze(1)).squeeze(1);
+}
+
+}  // namespace
+
+AblateResult ablate(const Model& model, const AblateParams& params, const Progress& progress) {
+  as_transformer(model, "ablate");
+  const ModelInfo& info = model.info();
+  if (params.neurons.empty() && params.heads.empty()) fail("ablate", "give neurons or heads to ablate");
+  if (params.tokens.size() < 2) fail("ablate", "the prompt needs at least 2 tokens for a next-token loss");
+  if (params.target && (*params.target < 0 || *params.target >= info.d_vocab))
+    fail("ablate", "target " + std::to_string(*params.target) + " is outside the vocabulary [0, " +
+                       std::to_string(info.d_vocab) + ")");
+  for (const auto& prompt : params.reference)
+    if (prompt.empty()) fail("ablate", "a reference prompt has no tokens");
+  const auto targets = ablation_targets(info, params);
+  c10::InferenceMode inference;
+
+  RunOptions ablated;
+  if (params.mode == AblationMode::zero) {
+    for (const auto& [hook, indices] : targets) ablated.edits.push_back(Edit::zero(hook, {}, indices));
+  } else {
+    const auto means = mean_activations(model, params.reference.empty() ? std::vector<std::vector<int64_t>>{params.tokens} : params.reference,
+                                        targets, progress);
+    for (const auto& [hook, indices] : targets) {
+      at::Tensor index = at::tensor(indices, at::kLong).to(means.at(hook).device());
+      ablated.edits.push_back(Edit::replace(hook, {}, means.at(hook).index_select(0, index), indices));
+    }
+  }
+  progress.check();
+  const at::Tensor clean_logits = model.run(params.tokens).logits;
+  progress.update(0.9, "ablated run");
+  const at::Tensor ablated_logits = model.run(params.tokens, ablated).logits;
+
+  AblateResult result;
+  result.token_strings = model.token_strings(params.tokens);
+  result.token_loss =
+      at::stack({next_token_loss(clean_logits, params.tokens), next_token_loss(ablated_logits, params.tokens)}).cpu();
+  result.clean_loss = result.token_loss[0].mean().item<double>();
+  result.ablated_loss = result.token_loss[1].mean().item<double>();
+  result.target = params.target;
+  if (params.target) {
+    result.target_string = model.token_strings({*params.target})[0];
+    result.target_prob = at::stack({at::softmax(clean_logits.to(at::kFloat), -1).select(-1, *params.target),
+                                    at::softmax(ablated_logits.to(at::kFloat), -1).select(-1, *params.target)})
+                             .cpu();
+  }
+  progress.update(1, "done");
+  return result;
+}
+
+std::vector<Plot> to_plots(const AblateResult& result) {
+  const std::vector<std::string> runs = {"clean", "ablated"};
+  const Axis tokens = token_axis(result.token_strings);
+  std::vector<Plot> plots;
+
+  std::vector<at::Tensor> columns = {result.token_loss.mean(-1)};
+  std::vector<std::string> column_names = {"loss"};
+  if (result.target_prob.defined()) {
+    columns.push_back(result.target_prob.select(1, -1));
+    column_names.push_back("target_prob");
+  }
+  plots.push_back(make_plot("table", "ablate_summary", "Ablation: mean next-token loss and target probability",
+                            at::stack(columns, 1), label_axis(column_names), label_axis(runs)));
+
+  Axis predicting = tokens;
+  predicting.labels.pop_back();
+  Plot loss = make_plot("line", "ablate_token_loss", "Next-token loss per position", result.token_loss, predicting, {},
+                        "position (predicting the next token)", "cross-entropy (nats)");
+  loss.series = runs;
+  plots.push_back(loss);
+  if (result.target_prob.defined()) {
+    Plot prob = make_plot("line", "ablate_target_prob",
+                          "Probability of '" + visible_token(result.target_string) + "' (" +
+                              std::to_string(*result.target) + ")",
+                          result.target_prob, tokens, {}, "position", "probability");
+    prob.series = runs;
+    plots.push_back(prob);
+  }
+  return plots;
+}
+
+}  // namespace glassbox::probes

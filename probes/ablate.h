@@ -1,0 +1,56 @@
+#pragma once
+// Neuron and head ablation (DESIGN.md §5): set chosen MLP neurons
+// (blocks.l.mlp.hook_post) or attention heads (blocks.l.attn.hook_z) to zero
+// or to their mean activation, rerun the prompt, and compare with the clean
+// run: next-token cross-entropy over the prompt and a target token's
+// probability. The mean is over every position of the reference prompts (the
+// prompt itself when none are given).
+#include <ATen/core/Tensor.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/plot.h"
+#include "core/progress.h"
+
+namespace glassbox::probes {
+
+struct NeuronRef {
+  int layer = 0;
+  int64_t neuron = 0;
+};
+struct HeadRef {
+  int layer = 0;
+  int64_t head = 0;
+};
+enum class AblationMode { zero, mean };
+
+struct AblateParams {
+  std::vector<int64_t> tokens;
+  std::vector<NeuronRef> neurons;
+  std::vector<HeadRef> heads;
+  AblationMode mode = AblationMode::zero;
+  std::vector<std::vector<int64_t>> reference;  // mean ablation; empty: the prompt
+  std::optional<int64_t> target;
+};
+
+struct AblateResult {
+  std::vector<std::string> token_strings;
+  at::Tensor token_loss;              // [2 (clean, ablated), T-1]: −log p(token t+1) at position t
+  double clean_loss = 0, ablated_loss = 0;  // means over positions
+  std::optional<int64_t> target;
+  std::string target_string;
+  at::Tensor target_prob;             // [2 (clean, ablated), T]; undefined without a target
+};
+
+AblateResult ablate(const Model& model, const AblateParams& params, const Progress& progress);
+
+// /plots/ablate_summary: table [2 rows (clean, ablated), columns loss and, with
+//   a target, target_prob (at the last position)];
+// /plots/ablate_token_loss: line [2 series (clean, ablated), T-1 positions];
+// /plots/ablate_target_prob: line [2 series (clean, ablated), T] (with a target).
+std::vector<Plot> to_plots(const AblateResult& result);
+
+}  // namespace glassbox::probes
