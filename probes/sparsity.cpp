@@ -1,0 +1,47 @@
+#include "probes/sparsity.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "core/error.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+SparsityResult sparsity(const Model& model, const SparsityParams& params, const Progress& progress) {
+  as_transformer(model, "sparsity");
+  if (!(params.epsilon >= 0) || !std::isfinite(params.epsilon))
+    fail("sparsity", "epsilon must be a finite number >= 0, got " + std::to_string(params.epsilon));
+  c10::InferenceMode inference;
+  progress.update(0, "forward pass");
+  RunOptions options;
+  options.capture = NameFilter("blocks\\.\\d+\\.mlp\\.hook_post");
+  RunResult run = model.run(params.tokens, options);
+  std::vector<at::Tensor> per_layer;
+  for (int l = 0; l < model.info().n_layers; ++l) {
+    progress.check();
+    at::Tensor post = run.cache.get(hook_name(Hook::mlp_post, l)).to(at::kFloat);
+    per_layer.push_back((post.abs() > params.epsilon).to(at::kFloat).mean(-1));
+  }
+  SparsityResult result;
+  result.token_strings = model.token_strings(params.tokens);
+  result.epsilon = params.epsilon;
+  result.active_fraction = at::stack(per_layer).cpu();
+  progress.update(1, "done");
+  return result;
+}
+
+std::vector<Plot> to_plots(const SparsityResult& result) {
+  const int64_t n_layers = result.active_fraction.size(0);
+  std::ostringstream value;
+  value << "fraction of MLP units with |post| > " << result.epsilon;
+  return {make_plot("line", "sparsity", "Active MLP units (mean over tokens)", result.active_fraction.mean(-1),
+                    number_axis(n_layers), {}, "layer", value.str()),
+          make_plot("heatmap", "sparsity_tokens", "Active MLP units per token", result.active_fraction,
+                    token_axis(result.token_strings), number_axis(n_layers), "token", "layer", value.str())};
+}
+
+}  // namespace glassbox::probes
