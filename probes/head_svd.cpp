@@ -1,0 +1,158 @@
+#include "probes/head_svd.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include "core/error.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+FactoredSvd factored_svd(const Factors& factors) {
+  // left @ right = Q1 R1 (Q2 R2)ᵀ = Q1 (R1 R2ᵀ) Q2ᵀ; only R1 R2ᵀ (r×r) is decomposed.
+  const at::Tensor left = factors.left.to(at::kDouble), right = factors.right.to(at::kDouble);
+  auto [q1, r1] = at::linalg_qr(left, "reduced");
+  auto [q2, r2] = at::linalg_qr(right.t(), "reduced");
+  auto [u, s, vh] = at::linalg_svd(at::matmul(r1, r2.t()), /*full_matrices=*/false);
+  return {at::matmul(q1, u), s, at::matmul(q2, vh.t())};
+}
+
+Factors ov_factors(const Transformer& model, int layer, int head) {
+  return {model.W_V(layer)[model.kv_head(head)], model.W_O(layer)[head]};
+}
+
+Factors qk_factors(const Transformer& model, int layer, int head) {
+  return {model.W_Q(layer)[head], model.W_K(layer)[model.kv_head(head)].t()};
+}
+
+HeadRef parse_head(const std::string& text, const ModelInfo& info, const std::string& flag) {
+  const size_t colon = text.find(':');
+  auto number = [&](const std::string& part) {
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) {
+      fail("command line", flag + " must be LAYER:HEAD (e.g. 3:7), got '" + text + "'");
+    }
+    return std::stoi(part);
+  };
+  if (colon == std::string::npos) number("");
+  HeadRef ref{number(text.substr(0, colon)), number(text.substr(colon + 1))};
+  if (ref.layer >= info.n_layers || ref.head >= info.n_heads) {
+    fail("command line", flag + " " + text + " is outside the model's " + std::to_string(info.n_layers) +
+                             " layers x " + std::to_string(info.n_heads) + " heads");
+  }
+  return ref;
+}
+
+std::string head_label(const HeadRef& head) {
+  return "L" + std::to_string(head.layer) + "H" + std::to_string(head.head);
+}
+
+namespace {
+
+// The top_k tokens of each row of `scores` [directions, vocab].
+std::vector<TokenReadout> top_tokens(const at::Tensor& scores, int top_k, const Model& model) {
+  auto [values, indices] = scores.to(at::kCPU, at::kFloat).topk(top_k, /*dim=*/1);
+  std::vector<TokenReadout> out;
+  for (int64_t i = 0; i < scores.size(0); ++i) {
+    TokenReadout r;
+    r.direction = static_cast<int>(i);
+    at::Tensor ids = indices[i].contiguous();
+    r.ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel());
+    r.scores = to_floats(values[i]);
+    r.texts = model.token_strings(r.ids);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+// Scores of the first n singular pairs: `primary` and `secondary` [n, vocab],
+// both flipped per row so the primary row's largest-magnitude entry is positive.
+void fix_signs(at::Tensor& primary, at::Tensor& secondary) {
+  at::Tensor peak = primary.gather(1, primary.abs().argmax(1, /*keepdim=*/true));
+  at::Tensor sign = at::where(peak < 0, -at::ones_like(peak), at::ones_like(peak));
+  primary = primary * sign;
+  secondary = secondary * sign;
+}
+
+Plot singular_value_plot(const std::string& name, const std::string& circuit, const HeadRef& head,
+                         const std::vector<double>& values) {
+  return make_plot("bar", name, circuit + " singular values of " + head_label(head),
+                   at::tensor(values, at::kDouble), number_axis(static_cast<int64_t>(values.size())), {},
+                   "singular value index", {}, "singular value");
+}
+
+Plot token_table(const std::string& name, const std::string& title, const std::vector<TokenReadout>& readouts) {
+  std::vector<float> rows;
+  std::vector<std::string> labels;
+  for (const TokenReadout& r : readouts) {
+    for (size_t k = 0; k < r.ids.size(); ++k) {
+      rows.insert(rows.end(), {float(r.direction), float(k + 1), float(r.ids[k]), r.scores[k]});
+      labels.push_back("s" + std::to_string(r.direction) + " #" + std::to_string(k + 1) + " " + r.texts[k]);
+    }
+  }
+  at::Tensor data = at::tensor(rows, at::kFloat).view({static_cast<int64_t>(labels.size()), 4});
+  return make_plot("table", name, title, data, label_axis({"direction", "rank", "token id", "score"}),
+                   label_axis(std::move(labels)), {}, "direction and rank: token", "score");
+}
+
+}  // namespace
+
+HeadSvdResult head_svd(const Model& model, const HeadSvdParams& params, const Progress& progress) {
+  const Transformer& t = as_transformer(model, "head-svd");
+  c10::InferenceMode inference;
+  const HeadRef head = params.head;
+  if (head.layer < 0 || head.layer >= t.config().n_layers || head.head < 0 || head.head >= t.config().n_heads) {
+    fail("head-svd", "head " + head_label(head) + " is outside the model");
+  }
+  const int n = std::min(params.directions, t.config().d_head);
+  const int k = static_cast<int>(std::min<int64_t>(params.top_k, t.config().d_vocab));
+  if (n <= 0 || k <= 0) fail("head-svd", "directions and top-k must be positive");
+
+  HeadSvdResult result;
+  result.head = head;
+  progress.update(0.0, "OV SVD");
+  const FactoredSvd ov = factored_svd(ov_factors(t, head.layer, head.head));
+  progress.check();
+  progress.update(0.25, "QK SVD");
+  const FactoredSvd qk = factored_svd(qk_factors(t, head.layer, head.head));
+  auto as_vector = [](const at::Tensor& s) {
+    at::Tensor c = s.to(at::kCPU, at::kDouble).contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  };
+  result.ov_singular_values = as_vector(ov.S);
+  result.qk_singular_values = as_vector(qk.S);
+  progress.check();
+
+  const TransformerWeights& w = t.weights();
+  // Residual directions [d_model, n] scored against every token: [n, vocab].
+  auto through_embedding = [&](const at::Tensor& dirs) {
+    return at::matmul(w.W_E, dirs.narrow(1, 0, n).to(w.W_E.options())).t().to(at::kFloat);
+  };
+  auto through_unembedding = [&](const at::Tensor& dirs) {
+    return at::matmul(dirs.narrow(1, 0, n).t().to(w.W_U.options()), w.W_U).to(at::kFloat);
+  };
+  progress.update(0.5, "OV token read-out");
+  at::Tensor ov_out = through_unembedding(ov.V), ov_in = through_embedding(ov.U);
+  fix_signs(ov_out, ov_in);
+  result.ov_output = top_tokens(ov_out, k, model);
+  result.ov_input = top_tokens(ov_in, k, model);
+  progress.check();
+  progress.update(0.75, "QK token read-out");
+  at::Tensor qk_query = through_embedding(qk.U), qk_key = through_embedding(qk.V);
+  fix_signs(qk_query, qk_key);
+  result.qk_query = top_tokens(qk_query, k, model);
+  result.qk_key = top_tokens(qk_key, k, model);
+  progress.update(1.0);
+  return result;
+}
+
+std::vector<Plot> to_plots(const HeadSvdResult& r) {
+  const std::string h = head_label(r.head);
+  return {singular_value_plot("ov_singular_values", "OV", r.head, r.ov_singular_values),
+          singular_value_plot("qk_singular_values", "QK", r.head, r.qk_singular_values),
+          token_table("ov_output_tokens", "OV output directions of " + h + " through W_U", r.ov_output),
+          token_table("ov_input_tokens", "OV input directions of " + h + " through W_E", r.ov_input),
+          token_table("qk_query_tokens", "QK query directions of " + h + " through W_E", r.qk_query),
+          token_table("qk_key_tokens", "QK key directions of " + h + " through W_E", r.qk_key)};
+}
+
+}  // namespace glassbox::probes
