@@ -1,0 +1,365 @@
+#include "probes/backpatch.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/tokenizer.h"
+#include "probes/common.h"
+
+namespace glassbox::probes {
+
+bool answer_in_generation(const std::string& generation, const std::vector<std::string>& answers) {
+  auto lower = [](std::string s) {
+    for (char& c : s) c = c == '\n' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  const std::string text = lower(generation);
+  return std::any_of(answers.begin(), answers.end(), [&](const std::string& a) {
+    return !a.empty() && text.find(lower(a)) != std::string::npos;
+  });
+}
+
+int64_t span_end(const std::vector<int64_t>& tokens, const std::vector<int64_t>& span) {
+  if (span.empty()) return -1;
+  auto it = std::search(tokens.begin(), tokens.end(), span.begin(), span.end());
+  return it == tokens.end() ? -1 : static_cast<int64_t>(it - tokens.begin() + span.size()) - 1;
+}
+
+namespace {
+
+// The unpatched prompt, split at the patched position p.
+struct CleanPass {
+  KVCache prefix;                       // keys/values of positions [0, p)
+  KVCache full;                         // ... of every position
+  std::vector<at::Tensor> resid_post;   // per block [1, T-p, d_model]
+  at::Tensor last_logits;               // [1, vocab]
+};
+
+CleanPass clean_pass(const Transformer& t, const at::Tensor& ids, int64_t p) {
+  const int L = t.config().n_layers;
+  CleanPass c;
+  if (p > 0) {
+    ForwardArgs prefix;
+    prefix.tokens = ids.narrow(1, 0, p);
+    prefix.kv = &c.prefix;
+    prefix.logits = false;
+    t.forward(prefix);
+  }
+  // A copy shares the prefix tensors; the forward pass appends by assigning
+  // new tensors, so the prefix cache stays as it is.
+  c.full = c.prefix;
+  const NameFilter resid_post("blocks\\.\\d+\\.hook_resid_post");
+  const std::vector<Edit> no_edits;
+  ActivationCache cache;
+  HookContext hooks(L, &resid_post, no_edits, &cache);
+  ForwardArgs rest;
+  rest.tokens = ids.narrow(1, p, ids.size(1) - p);
+  rest.kv = &c.full;
+  rest.hooks = &hooks;
+  rest.logits = false;
+  const ForwardResult r = t.forward(rest);
+  for (int l = 0; l < L; ++l) c.resid_post.push_back(cache.get(hook_name(Hook::resid_post, l)));
+  c.last_logits = t.unembed_resid(r.resid.select(1, -1));
+  return c;
+}
+
+// The cache a pass resumed at block `start` reads: the prefix of the blocks it
+// runs, repeated over the batch. Earlier blocks stay empty so that
+// KVCache::length() is the prefix length.
+KVCache resume_cache(const KVCache& prefix, int start, int n_layers, int64_t batch) {
+  KVCache kv = prefix.repeat_batch(batch);
+  kv.k.resize(n_layers);
+  kv.v.resize(n_layers);
+  for (int l = 0; l < start; ++l) kv.k[l] = kv.v[l] = at::Tensor();
+  return kv;
+}
+
+// Greedy continuation of `first_logits` [B, vocab] on a cache holding the
+// whole prompt: [B, n] token ids.
+at::Tensor greedy(const Transformer& t, const at::Tensor& first_logits, KVCache& kv, int n, const Progress& progress) {
+  std::vector<at::Tensor> steps = {first_logits.argmax(-1)};
+  for (int i = 1; i < n; ++i) {
+    progress.check();
+    ForwardArgs step;
+    step.tokens = steps.back().unsqueeze(1);
+    step.kv = &kv;
+    steps.push_back(t.forward(step).logits.select(1, 0).argmax(-1));
+  }
+  return at::stack(steps, 1).to(at::kCPU);
+}
+
+// Generated ids up to (not including) the first end-of-sequence token, as
+// generation stops there.
+std::vector<int64_t> until_eos(const at::Tensor& row, const Tokenizer* tokenizer) {
+  const at::Tensor c = row.contiguous();
+  std::vector<int64_t> ids(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+  if (tokenizer && tokenizer->eos_id()) {
+    ids.erase(std::find(ids.begin(), ids.end(), *tokenizer->eos_id()), ids.end());
+  }
+  return ids;
+}
+
+std::string decode(const Model& model, const std::vector<int64_t>& ids) {
+  if (model.tokenizer()) return model.tokenizer()->decode(ids, /*skip_special_tokens=*/true);
+  std::string text;
+  for (const auto& piece : model.token_strings(ids)) text += piece;
+  return text;
+}
+
+// A Progress reporting into [begin, end) of `outer`.
+Progress sub_progress(const Progress& outer, double begin, double end) {
+  Progress p;
+  p.report = [&outer, begin, end](double f, const std::string& msg) { outer.update(begin + (end - begin) * f, msg); };
+  p.cancelled = outer.cancelled;
+  return p;
+}
+
+}  // namespace
+
+BackpatchResult backpatch(const Model& model, const BackpatchParams& params, const Progress& progress) {
+  const Transformer& t = as_transformer(model, "backpatch");
+  c10::InferenceMode inference;
+  const auto& cfg = t.config();
+  const int L = cfg.n_layers;
+  const int64_t T = static_cast<int64_t>(params.tokens.size());
+  if (T == 0) fail("backpatch", "the prompt has no tokens");
+  if (params.position < -T || params.position >= T) {
+    fail("backpatch", "position " + std::to_string(params.position) + " is outside the prompt's " +
+                          std::to_string(T) + " tokens");
+  }
+  if (params.target >= cfg.d_vocab) {
+    fail("backpatch", "target token " + std::to_string(params.target) + " is outside the vocabulary");
+  }
+  if (params.generate < 0) fail("backpatch", "the number of generated tokens must not be negative");
+  if (params.generate > 0 && cfg.learned_pos && T + params.generate - 1 > cfg.n_ctx) {
+    fail("backpatch", std::to_string(T) + " prompt tokens and " + std::to_string(params.generate) +
+                          " generated ones exceed the model's context of " + std::to_string(cfg.n_ctx));
+  }
+  if (!params.answers.empty() && params.generate == 0) fail("backpatch", "answers are judged on a generation: set generate");
+  if (!params.answers.empty() && !model.tokenizer()) {
+    fail(model.dir(), "judging answers needs the generation as text, and the model folder has no tokenizer");
+  }
+
+  BackpatchResult r;
+  r.n_layers = L;
+  r.tokens = params.tokens;
+  r.token_strings = model.token_strings(params.tokens);
+  const int64_t p = params.position < 0 ? T + params.position : params.position;
+  r.position = p;
+  r.target = params.target;
+  r.generate = params.generate;
+  r.answers = params.answers;
+  const bool judged = !params.answers.empty();
+  const auto grid_opts = at::TensorOptions().dtype(at::kFloat);
+  r.target_prob = at::full({L, L}, NAN, grid_opts);
+  r.target_rank = at::full({L, L}, NAN, grid_opts);
+  r.target_logit = at::full({L, L}, NAN, grid_opts);
+  r.success = at::full({L, L}, NAN, grid_opts);
+  r.generated = at::full({L, L, params.generate}, -1, at::kLong);
+  r.generations.assign(size_t(L) * L, std::string());
+
+  // Probability, logit and rank of the target in each row of logits [B, vocab],
+  // in the order of `grids` below.
+  auto read_target = [&](const at::Tensor& logits) {
+    const at::Tensor value = logits.select(1, params.target);
+    return std::array<at::Tensor, 3>{at::softmax(logits.to(at::kDouble), 1).select(1, params.target),
+                                     value, (logits > value.unsqueeze(1)).sum(1)};
+  };
+
+  progress.update(0.0, "clean run");
+  const at::Tensor ids = at::tensor(params.tokens, at::kLong).unsqueeze(0).to(model.device());
+  CleanPass clean = clean_pass(t, ids, p);
+  if (params.target >= 0) {
+    const auto stats = read_target(clean.last_logits);
+    r.clean_prob = stats[0].item<double>();
+    r.clean_logit = stats[1].item<double>();
+    r.clean_rank = stats[2].item<int64_t>();
+  }
+  if (params.generate > 0) {
+    KVCache kv = clean.full;
+    r.clean_generated = until_eos(greedy(t, clean.last_logits, kv, params.generate, progress)[0], model.tokenizer());
+    r.clean_generation = decode(model, r.clean_generated);
+    r.clean_correct = judged && answer_in_generation(r.clean_generation, params.answers);
+  }
+
+  // Block outputs at the patched position: the patch sources.
+  std::vector<at::Tensor> sources;
+  for (int l = 0; l < L; ++l) sources.push_back(clean.resid_post[l].select(1, 0));  // [1, d_model]
+  for (int l2 = 0; l2 + 1 < L; ++l2) {
+    progress.check();
+    progress.update(double(l2 + 1) / L, "patching into block " + std::to_string(l2));
+    const int64_t B = L - 1 - l2;  // sources ℓ1 = ℓ2+1 .. L-1
+    at::Tensor resid = clean.resid_post[l2].expand({B, -1, -1}).clone();
+    resid.select(1, 0).copy_(at::cat(std::vector<at::Tensor>(sources.begin() + l2 + 1, sources.end()), 0));
+    KVCache kv = resume_cache(clean.prefix, l2 + 1, L, B);
+    ForwardArgs resumed;
+    resumed.resid = resid;
+    resumed.start_layer = l2 + 1;
+    resumed.kv = &kv;
+    resumed.logits = false;
+    const at::Tensor logits = t.unembed_resid(t.forward(resumed).resid.select(1, -1));  // [B, vocab]
+    if (params.target >= 0) {
+      const auto stats = read_target(logits);
+      const at::Tensor grids[3] = {r.target_prob, r.target_logit, r.target_rank};
+      for (int s = 0; s < 3; ++s) grids[s].narrow(0, l2 + 1, B).select(1, l2).copy_(stats[s]);
+    }
+    if (params.generate > 0) {
+      // Blocks up to ℓ2 are unpatched at every position: their clean keys/values.
+      for (int l = 0; l <= l2; ++l) {
+        kv.k[l] = clean.full.k[l].expand({B, -1, -1, -1});
+        kv.v[l] = clean.full.v[l].expand({B, -1, -1, -1});
+      }
+      const at::Tensor generated = greedy(t, logits, kv, params.generate, progress);
+      r.generated.narrow(0, l2 + 1, B).select(1, l2).copy_(generated);
+      for (int64_t b = 0; b < B; ++b) {
+        const int l1 = l2 + 1 + static_cast<int>(b);
+        std::string& text = r.generations[size_t(l1) * L + l2];
+        text = decode(model, until_eos(generated[b], model.tokenizer()));
+        if (judged) r.success[l1][l2].fill_(answer_in_generation(text, params.answers) ? 1.0 : 0.0);
+      }
+    }
+  }
+  progress.update(1.0);
+  return r;
+}
+
+namespace {
+
+Plot layer_grid(const std::string& name, const std::string& title, const at::Tensor& grid,
+                const std::string& value_label) {
+  const int64_t L = grid.size(0);
+  return make_plot("heatmap", name, title, grid, number_axis(L), number_axis(L), "patched layer l2 (resid_post replaced)",
+                   "source layer l1 (resid_post taken)", value_label);
+}
+
+}  // namespace
+
+std::vector<Plot> to_plots(const BackpatchResult& r) {
+  const int L = r.n_layers;
+  const std::string where = " (position " + std::to_string(r.position) + ", read at the last position)";
+  std::vector<Plot> plots;
+  std::vector<double> clean_values;
+  std::vector<std::string> clean_rows;
+  if (r.target >= 0) {
+    const std::string target = "target " + std::to_string(r.target);
+    plots.push_back(layer_grid("backpatch_target_prob", "back-patching: probability of " + target + where,
+                               r.target_prob, "probability"));
+    plots.push_back(layer_grid("backpatch_target_rank", "back-patching: rank of " + target + where, r.target_rank,
+                               "rank (0 = top)"));
+    plots.push_back(layer_grid("backpatch_target_logit", "back-patching: logit of " + target + where,
+                               r.target_logit, "logit"));
+    clean_values = {r.clean_prob, r.clean_logit, double(r.clean_rank)};
+    clean_rows = {"target probability", "target logit", "target rank"};
+  }
+  if (r.generate > 0) {
+    const bool judged = !r.answers.empty();
+    if (judged) {
+      plots.push_back(layer_grid("backpatch_success", "back-patching: generation contains an answer" + where,
+                                 r.success, "correct (1) or not (0)"));
+      clean_values.push_back(r.clean_correct ? 1.0 : 0.0);
+      clean_rows.push_back("generation correct");
+    }
+    std::vector<double> rows = {-1, -1, judged ? (r.clean_correct ? 1.0 : 0.0) : NAN};
+    std::vector<std::string> labels = {"clean: " + r.clean_generation};
+    for (int l1 = 1; l1 < L; ++l1) {
+      for (int l2 = 0; l2 < l1; ++l2) {
+        rows.insert(rows.end(), {double(l1), double(l2), r.success[l1][l2].item<double>()});
+        labels.push_back("l1=" + std::to_string(l1) + " l2=" + std::to_string(l2) + ": " +
+                         r.generations[size_t(l1) * L + l2]);
+      }
+    }
+    plots.push_back(make_plot("table", "backpatch_generations",
+                              "greedy generations of " + std::to_string(r.generate) + " tokens per cell" + where,
+                              at::tensor(rows, at::kDouble).view({-1, 3}),
+                              label_axis({"source layer l1", "patched layer l2", "correct"}),
+                              label_axis(std::move(labels)), {}, "cell: generation"));
+  }
+  if (!clean_rows.empty()) {
+    plots.push_back(make_plot("table", "backpatch_clean", "the unpatched run" + where,
+                              at::tensor(clean_values, at::kDouble).view({-1, 1}),
+                              label_axis({"clean run"}), label_axis(std::move(clean_rows))));
+  }
+  return plots;
+}
+
+BackpatchDatasetResult backpatch_dataset(const Model& model, const std::vector<BackpatchQuery>& queries, int generate,
+                                         const Progress& progress) {
+  if (queries.empty()) fail("backpatch", "the data set has no queries");
+  if (generate <= 0) fail("backpatch", "judging a data set needs generated tokens (generate > 0)");
+  const int L = model.info().n_layers;
+  BackpatchDatasetResult result;
+  result.n_layers = L;
+  result.generate = generate;
+  at::Tensor successes[2] = {at::zeros({L, L}, at::kDouble), at::zeros({L, L}, at::kDouble)};  // incorrect, correct
+  int64_t counts[2] = {0, 0};
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const BackpatchQuery& q = queries[i];
+    const double begin = double(i) / queries.size(), end = double(i + 1) / queries.size();
+    progress.update(begin, q.label);
+    BackpatchParams params;
+    params.tokens = q.tokens;
+    params.position = q.position;
+    params.generate = generate;
+    params.answers = q.answers;
+    const BackpatchResult r = backpatch(model, params, sub_progress(progress, begin, end));
+    BackpatchQueryOutcome row;
+    row.label = q.label;
+    row.originally_correct = r.clean_correct;
+    const at::Tensor cells = r.success.isfinite();
+    row.cells = static_cast<int>(cells.sum().item<int64_t>());
+    row.successful_cells = static_cast<int>(r.success.nan_to_num(0).sum().item<double>());
+    row.clean_generation = r.clean_generation;
+    successes[row.originally_correct] += r.success.to(at::kDouble);
+    ++counts[row.originally_correct];
+    result.rows.push_back(std::move(row));
+  }
+  // Cells ℓ1 ≤ ℓ2 stay NaN through the sums; groups without rows are all NaN.
+  result.success_incorrect = (successes[0] / double(counts[0])).to(at::kFloat);
+  result.success_correct = (successes[1] / double(counts[1])).to(at::kFloat);
+  progress.update(1.0);
+  return result;
+}
+
+std::vector<Plot> to_plots(const BackpatchDatasetResult& r) {
+  std::vector<double> rows;
+  std::vector<std::string> labels;
+  int64_t group_rows[2] = {0, 0}, group_fixed[2] = {0, 0};
+  for (const auto& row : r.rows) {
+    rows.insert(rows.end(), {row.originally_correct ? 1.0 : 0.0, row.fixed() ? 1.0 : 0.0,
+                             double(row.successful_cells), double(row.cells)});
+    labels.push_back(row.label);
+    ++group_rows[row.originally_correct];
+    group_fixed[row.originally_correct] += row.fixed();
+  }
+  std::vector<Plot> plots;
+  plots.push_back(make_plot("table", "backpatch_dataset_rows",
+                            "back-patching per query (" + std::to_string(r.generate) + " greedy tokens)",
+                            at::tensor(rows, at::kDouble).view({-1, 4}),
+                            label_axis({"originally correct", "correct with some patch", "successful cells", "cells"}),
+                            label_axis(std::move(labels)), {}, "query"));
+  auto fraction = [](int64_t part, int64_t whole) { return whole > 0 ? double(part) / whole : NAN; };
+  const int64_t all_rows = group_rows[0] + group_rows[1], all_fixed = group_fixed[0] + group_fixed[1];
+  const std::vector<double> summary = {double(group_rows[1]), double(group_fixed[1]), fraction(group_fixed[1], group_rows[1]),
+                                       double(group_rows[0]), double(group_fixed[0]), fraction(group_fixed[0], group_rows[0]),
+                                       double(all_rows),      double(all_fixed),      fraction(all_fixed, all_rows)};
+  plots.push_back(make_plot("table", "backpatch_dataset_summary",
+                            "queries where some back-patch l1 > l2 gives a correct generation",
+                            at::tensor(summary, at::kDouble).view({3, 3}),
+                            label_axis({"rows", "rows with a successful back-patch", "fraction"}),
+                            label_axis({"originally correct", "originally incorrect", "all"})));
+  plots.push_back(layer_grid("backpatch_dataset_success_incorrect",
+                             "originally incorrect queries made correct by each back-patch", r.success_incorrect,
+                             "fraction of rows"));
+  plots.push_back(layer_grid("backpatch_dataset_success_correct",
+                             "originally correct queries still correct with each back-patch", r.success_correct,
+                             "fraction of rows"));
+  return plots;
+}
+
+}  // namespace glassbox::probes
