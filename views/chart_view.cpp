@@ -23,7 +23,23 @@ namespace {
 
 constexpr int kMaxPointMarkers = 60;     // more points are drawn as a plain line
 constexpr int kMaxCategoryLabels = 40;   // beyond this, label every k-th position
-constexpr int kUprightLabelLimit = 12;   // more categories: labels turned vertical
+constexpr int kUprightLabelLimit = 40;   // more categories: labels turned vertical
+constexpr int kUprightLabelChars = 60;   // as are labels longer than this together
+
+// Whether category labels are set vertically so that none is elided.
+bool vertical_labels(const QStringList& labels) {
+  int chars = 0;
+  for (const QString& label : labels) chars += static_cast<int>(label.size());
+  return labels.size() > kUprightLabelLimit || chars > kUprightLabelChars;
+}
+
+// Ticks on whole numbers when every x is one (layers, neurons pruned).
+void integer_ticks(QValueAxis* axis, double low, double high) {
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(std::floor(low));
+  axis->setTickInterval(std::max(1.0, std::ceil((high - low) / 10)));
+  axis->setLabelFormat("%d");
+}
 
 // Qt Charts renders every text as HTML: a token such as "<s>" must be escaped.
 QString html(const QString& text) { return text.toHtmlEscaped(); }
@@ -49,6 +65,7 @@ QValueAxis* value_axis(double low, double high, const QString& title) {
   if (low == high) low -= 0.5, high += 0.5;
   axis->setRange(low, high);
   axis->applyNiceNumbers();
+  axis->setLabelFormat("%.4g");
   axis->setTitleText(html(title));
   return axis;
 }
@@ -127,14 +144,19 @@ void LineChartView::build_lines() {
     const int64_t step = std::max<int64_t>(1, (n + kMaxCategoryLabels - 1) / kMaxCategoryLabels);
     for (int64_t i = 0; i < n; i += step) axis->append(labels[int(i)], double(i));
     axis->setRange(-0.5, std::max<double>(double(n) - 0.5, 0.5));
-    if (n > kUprightLabelLimit) axis->setLabelsAngle(-90);
+    if (vertical_labels(labels)) axis->setLabelsAngle(-90);
     x_axis = axis;
   } else {
     auto* axis = new QValueAxis;
     double x_low = n ? x_of(0) : 0, x_high = n ? x_of(n - 1) : 1;
     if (x_low == x_high) x_low -= 0.5, x_high += 0.5;
     axis->setRange(x_low, x_high);
-    if (p.x.values.empty()) axis->setLabelFormat("%d");
+    bool whole = true;
+    for (int64_t i = 0; i < n; ++i) whole = whole && x_of(i) == std::round(x_of(i));
+    if (whole)
+      integer_ticks(axis, x_low, x_high);
+    else
+      axis->setLabelFormat("%.4g");
     x_axis = axis;
   }
   x_axis->setTitleText(html(p.x_label));
@@ -233,7 +255,7 @@ BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(pl
   auto* x_axis = new QBarCategoryAxis;
   x_axis->append(unique_labels(categories));
   x_axis->setTitleText(html(plot.x_label));
-  if (n > kUprightLabelLimit) x_axis->setLabelsAngle(-90);
+  if (vertical_labels(categories)) x_axis->setLabelsAngle(-90);
   QValueAxis* y_axis = value_axis(low, high, y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);
   chart()->addAxis(y_axis, Qt::AlignLeft);

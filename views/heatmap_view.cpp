@@ -135,7 +135,8 @@ void HeatmapView::paintEvent(QPaintEvent*) {
     bold.setBold(true);
     painter.setFont(bold);
     painter.drawText(l.title, Qt::AlignCenter,
-                     fontMetrics().elidedText(QString::fromStdString(plot().title), Qt::ElideRight, l.title.width()));
+                     QFontMetrics(bold).elidedText(QString::fromStdString(plot().title), Qt::ElideRight,
+                                                   l.title.width()));
     painter.setFont(font());
   }
   if (rows_ == 0 || columns_ == 0 || l.cells.width() < 2 || l.cells.height() < 2) {
@@ -198,9 +199,9 @@ void HeatmapView::paint_axes(QPainter& painter, const Layout& l) const {
     if (l.x_labels_vertical) {
       // Read bottom-up, ending at the axis.
       painter.save();
-      painter.translate(centre + fm.ascent() / 2 - fm.descent(), cells.bottom() + 6);
+      painter.translate(centre + fm.ascent() / 2 - fm.descent(), cells.bottom());
       painter.rotate(-90);
-      painter.drawText(QRect(-l.x_label_band, -fm.ascent(), l.x_label_band - 6, fm.height()),
+      painter.drawText(QRect(-l.x_label_band, -fm.ascent(), l.x_label_band - 5, fm.height()),
                        Qt::AlignRight | Qt::AlignVCenter, text);
       painter.restore();
     } else {
@@ -210,7 +211,7 @@ void HeatmapView::paint_axes(QPainter& painter, const Layout& l) const {
   }
 
   if (!p.x_label.empty())
-    painter.drawText(QRect(cells.left(), cells.bottom() + l.x_label_band, cells.width(), fm.height() + 4),
+    painter.drawText(QRect(cells.left(), cells.bottom() + l.x_label_band + 2, cells.width(), fm.height() + 4),
                      Qt::AlignCenter, QString::fromStdString(p.x_label));
   if (!p.y_label.empty()) {
     painter.save();
@@ -239,7 +240,6 @@ void HeatmapView::paint_color_bar(QPainter& painter, const QRect& bar) const {
   for (double v : ticks) {
     const double t = scale_.high() > scale_.low() ? (v - scale_.low()) / (scale_.high() - scale_.low()) : 0.5;
     const int y = bar.bottom() - static_cast<int>(std::lround(t * (bar.height() - 1)));
-    painter.drawLine(bar.right() + 1, y, bar.right() + 3, y);
     const QString text = value_text(v);
     tick_width = std::max(tick_width, fm.horizontalAdvance(text));
     const int text_top = std::clamp(y - fm.height() / 2, bar.top() - fm.height() / 2, bar.bottom() - fm.height() / 2);
