@@ -86,7 +86,12 @@ std::string ParamValues::json() const {
 }
 
 const std::vector<Analysis>& analyses() {
-  static const std::vector<Analysis> all = builtin_analyses();
+  static const std::vector<Analysis> all = [] {
+    std::vector<Analysis> list = builtin_analyses();
+    for (Analysis& a : probe_analyses()) list.push_back(std::move(a));
+    for (Analysis& a : toy_model_analyses()) list.push_back(std::move(a));
+    return list;
+  }();
   return all;
 }
 

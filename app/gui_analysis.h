@@ -87,5 +87,7 @@ struct Analysis {
 // Every analysis (gui_analyses_*.cpp).
 const std::vector<Analysis>& analyses();
 std::vector<Analysis> builtin_analyses();
+std::vector<Analysis> toy_model_analyses();
+std::vector<Analysis> probe_analyses();
 
 }  // namespace glassbox::gui
