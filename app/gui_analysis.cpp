@@ -1,5 +1,6 @@
 #include "app/gui_analysis.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -55,7 +56,7 @@ ParamValues ParamValues::defaults(const std::vector<ParamSpec>& specs) {
     if (s.type == ParamSpec::Type::choice || s.type == ParamSpec::Type::text)
       v.texts[s.key] = s.text;
     else
-      v.numbers[s.key] = s.value;
+      v.numbers[s.key] = std::clamp(s.value, s.min, s.max);  // ranges can depend on the model
   }
   return v;
 }

@@ -124,6 +124,7 @@ JobsPanel::JobsPanel(JobRunner& runner, QWidget* parent)
       cancel_(new QPushButton(tr("Cancel"), this)),
       log_(new QPlainTextEdit(this)) {
   status_->setTextFormat(Qt::PlainText);
+  status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long errors must not squeeze the bar
   progress_->setRange(0, 1000);
   progress_->setValue(0);
   progress_->setTextVisible(false);
@@ -156,6 +157,7 @@ JobsPanel::JobsPanel(JobRunner& runner, QWidget* parent)
     progress_->setRange(0, 1000);
     progress_->setValue(ok ? 1000 : 0);
     status_->setText(ok ? tr("%1: done").arg(name) : tr("%1: %2").arg(name, message));
+    status_->setToolTip(status_->text());
     cancel_->setEnabled(false);
   });
   connect(&runner, &JobRunner::log, this, &JobsPanel::append_log);

@@ -12,6 +12,7 @@
 
 #include "app/gui_analysis_tab.h"
 #include "app/gui_main_window.h"
+#include "datasets/two_hop_csv.h"
 
 namespace {
 
@@ -33,10 +34,13 @@ QString default_model_dir() {
   return QDir::cleanPath(QString(GLASSBOX_RESOURCES) + "/../tests/data/models/gpt2_a");
 }
 
-// The first line of the model's sample_prompts.txt, else a two-hop question,
-// or token ids (a repeated run, which shows induction) for a model without a tokenizer.
+// A prompt that suits the model: the first line of its sample_prompts.txt,
+// else the first query of a two-hop CSV saved with it (toy two-hop models),
+// else a two-hop question, or token ids (a repeated run, which shows
+// induction) for a model without a tokenizer.
 QString sample_prompt(const QString& model_dir) {
-  QFile file(model_dir + "/sample_prompts.txt");
+  const QDir dir(model_dir);
+  QFile file(dir.filePath("sample_prompts.txt"));
   if (file.open(QIODevice::ReadOnly | QIODevice::Text)) {
     QTextStream in(&file);
     while (!in.atEnd()) {
@@ -44,7 +48,14 @@ QString sample_prompt(const QString& model_dir) {
       if (!line.isEmpty()) return line;
     }
   }
-  const QDir dir(model_dir);
+  for (const QString& csv : dir.entryList({"*.csv"}, QDir::Files, QDir::Name)) {
+    try {
+      const auto queries = glassbox::datasets::load_two_hop_csv(dir.filePath(csv).toStdString());
+      if (!queries.empty()) return QString::fromStdString(queries.front().prompt);
+    } catch (const std::exception&) {
+      // Not a two-hop file; look further.
+    }
+  }
   if (!dir.exists("tokenizer.json") && !dir.exists("vocab.json")) return QStringLiteral("0, 17, 42, 99, 7, 17, 42, 99, 7");
   return QStringLiteral("The spouse of the performer of Imagine is");
 }

@@ -24,7 +24,7 @@ namespace {
 constexpr int kMaxPointMarkers = 60;     // more points are drawn as a plain line
 constexpr int kMaxCategoryLabels = 40;   // beyond this, label every k-th position
 constexpr int kUprightLabelLimit = 40;   // more categories: labels turned vertical
-constexpr int kUprightLabelChars = 60;   // as are labels longer than this together
+constexpr int kUprightLabelChars = 40;   // as are labels longer than this together
 
 // Whether category labels are set vertically so that none is elided.
 bool vertical_labels(const QStringList& labels) {
