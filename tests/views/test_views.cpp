@@ -7,6 +7,7 @@
 #include <QChart>
 #include <QFile>
 #include <QImage>
+#include <QMouseEvent>
 #include <QTableWidget>
 #include <QWheelEvent>
 #include <cmath>
@@ -178,6 +179,30 @@ TEST(HeatmapView, ReadOutNamesRowColumnAndValue) {
   EXPECT_TRUE(text.contains("query L0H0")) << text.toStdString();
   EXPECT_TRUE(text.contains(QString::fromUtf8("key 1:\xE2\x90\xA3tok"))) << text.toStdString();
   EXPECT_TRUE(text.contains("attention = 0.75")) << text.toStdString();
+}
+
+TEST(HeatmapView, HoverReportsTheCellAndClickNamesIt) {
+  HeatmapView view(heatmap({0.25f, 0.75f, 0.5f, 1.0f}, 2, 2));
+  view.resize(400, 300);
+  QString read_out;
+  int clicked_row = -1, clicked_column = -1;
+  QObject::connect(&view, &PlotView::hovered, [&](const QString& text) { read_out = text; });
+  QObject::connect(&view, &HeatmapView::cell_clicked, [&](int r, int c) {
+    clicked_row = r;
+    clicked_column = c;
+  });
+  const QPointF at = view.cell_rect(1, 0).center();
+  QMouseEvent move(QEvent::MouseMove, at, view.mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+  QApplication::sendEvent(&view, &move);
+  EXPECT_EQ(read_out, view.describe_cell(1, 0));
+  QMouseEvent press(QEvent::MouseButtonPress, at, view.mapToGlobal(at), Qt::LeftButton, Qt::LeftButton,
+                    Qt::NoModifier);
+  QMouseEvent release(QEvent::MouseButtonRelease, at, view.mapToGlobal(at), Qt::LeftButton, Qt::NoButton,
+                      Qt::NoModifier);
+  QApplication::sendEvent(&view, &press);
+  QApplication::sendEvent(&view, &release);
+  EXPECT_EQ(clicked_row, 1);
+  EXPECT_EQ(clicked_column, 0);
 }
 
 TEST(HeatmapView, WheelZoomsInAndZoomToFitRestores) {
