@@ -87,6 +87,8 @@ void JobRunner::start_next() {
       cancelled = true;
     } catch (const std::exception& e) {
       error = QString::fromStdString(e.what());
+    } catch (...) {
+      error = tr("unexpected error (not a std::exception)");  // never let it end the program
     }
     QMetaObject::invokeMethod(
         this, [this, job, apply, cancelled, error] { complete(job, apply, cancelled, error); }, Qt::QueuedConnection);
