@@ -12,6 +12,7 @@
 
 #include "app/gui_analysis_tab.h"
 #include "app/gui_main_window.h"
+#include "core/model.h"
 #include "datasets/two_hop_csv.h"
 
 namespace {
@@ -130,6 +131,7 @@ int main(int argc, char** argv) {
   parser.addOption(dtype_option);
   parser.addOption(screenshot_option);
   parser.process(app);
+  glassbox::set_threads(0);  // LibTorch on every core
 
   const QStringList positional = parser.positionalArguments();
   const QString model_dir = positional.isEmpty() ? default_model_dir() : positional.front();

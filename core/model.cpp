@@ -23,6 +23,7 @@ static const Family kFamilies[] = {
     {"mistral", "llama", load_llama},
     {"qwen2", "llama", load_llama},
     {"glassbox_transformer", "gpt2", load_gpt2},
+    {"glassbox_mlp", "glassbox_mlp", load_toy_mlp},
 };
 
 std::vector<std::string> supported_model_types() {
