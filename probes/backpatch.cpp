@@ -80,6 +80,21 @@ KVCache resume_cache(const KVCache& prefix, int start, int n_layers, int64_t bat
   return kv;
 }
 
+// Caches of several batches as one, rows in order.
+KVCache cat_batches(const std::vector<KVCache>& caches) {
+  KVCache out;
+  for (size_t l = 0; l < caches.front().k.size(); ++l) {
+    std::vector<at::Tensor> k, v;
+    for (const KVCache& c : caches) {
+      k.push_back(c.k[l]);
+      v.push_back(c.v[l]);
+    }
+    out.k.push_back(at::cat(k, 0));
+    out.v.push_back(at::cat(v, 0));
+  }
+  return out;
+}
+
 // Greedy continuation of `first_logits` [B, vocab] on a cache holding the
 // whole prompt: [B, n] token ids.
 at::Tensor greedy(const Transformer& t, const at::Tensor& first_logits, KVCache& kv, int n, const Progress& progress) {
@@ -137,6 +152,7 @@ BackpatchResult backpatch(const Model& model, const BackpatchParams& params, con
     fail("backpatch", "target token " + std::to_string(params.target) + " is outside the vocabulary");
   }
   if (params.generate < 0) fail("backpatch", "the number of generated tokens must not be negative");
+  if (params.decode_rows < 1) fail("backpatch", "decode_rows must be positive");
   if (params.generate > 0 && cfg.learned_pos && T + params.generate - 1 > cfg.n_ctx) {
     fail("backpatch", std::to_string(T) + " prompt tokens and " + std::to_string(params.generate) +
                           " generated ones exceed the model's context of " + std::to_string(cfg.n_ctx));
@@ -181,11 +197,39 @@ BackpatchResult backpatch(const Model& model, const BackpatchParams& params, con
     r.clean_logit = stats[1].item<double>();
     r.clean_rank = stats[2].item<int64_t>();
   }
+  // Rows waiting for greedy decoding, each with its cell (ℓ1, ℓ2); the clean
+  // run is (-1, -1). Decoding many cells in one batch reads the weights once
+  // per step for all of them.
+  struct PendingRows {
+    std::vector<KVCache> caches;
+    std::vector<at::Tensor> logits;
+    std::vector<std::pair<int, int>> cells;
+  } pending;
+  auto decode_pending = [&] {
+    if (pending.cells.empty()) return;
+    KVCache kv = cat_batches(pending.caches);
+    const at::Tensor generated = greedy(t, at::cat(pending.logits, 0), kv, params.generate, progress);
+    for (size_t row = 0; row < pending.cells.size(); ++row) {
+      const auto [l1, l2] = pending.cells[row];
+      const std::vector<int64_t> ids = until_eos(generated[row], model.tokenizer());
+      const std::string text = decode(model, ids);
+      const bool correct = judged && answer_in_generation(text, params.answers);
+      if (l1 < 0) {
+        r.clean_generated = ids;
+        r.clean_generation = text;
+        r.clean_correct = correct;
+        continue;
+      }
+      r.generated[l1][l2].copy_(generated[row]);
+      r.generations[size_t(l1) * L + l2] = text;
+      if (judged) r.success[l1][l2].fill_(correct ? 1.0 : 0.0);
+    }
+    pending = {};
+  };
   if (params.generate > 0) {
-    KVCache kv = clean.full;
-    r.clean_generated = until_eos(greedy(t, clean.last_logits, kv, params.generate, progress)[0], model.tokenizer());
-    r.clean_generation = decode(model, r.clean_generated);
-    r.clean_correct = judged && answer_in_generation(r.clean_generation, params.answers);
+    pending.caches.push_back(clean.full);
+    pending.logits.push_back(clean.last_logits);
+    pending.cells.emplace_back(-1, -1);
   }
 
   // Block outputs at the patched position: the patch sources.
@@ -215,16 +259,13 @@ BackpatchResult backpatch(const Model& model, const BackpatchParams& params, con
         kv.k[l] = clean.full.k[l].expand({B, -1, -1, -1});
         kv.v[l] = clean.full.v[l].expand({B, -1, -1, -1});
       }
-      const at::Tensor generated = greedy(t, logits, kv, params.generate, progress);
-      r.generated.narrow(0, l2 + 1, B).select(1, l2).copy_(generated);
-      for (int64_t b = 0; b < B; ++b) {
-        const int l1 = l2 + 1 + static_cast<int>(b);
-        std::string& text = r.generations[size_t(l1) * L + l2];
-        text = decode(model, until_eos(generated[b], model.tokenizer()));
-        if (judged) r.success[l1][l2].fill_(answer_in_generation(text, params.answers) ? 1.0 : 0.0);
-      }
+      pending.caches.push_back(std::move(kv));
+      pending.logits.push_back(logits);
+      for (int64_t b = 0; b < B; ++b) pending.cells.emplace_back(l2 + 1 + static_cast<int>(b), l2);
+      if (pending.cells.size() >= size_t(params.decode_rows)) decode_pending();
     }
   }
+  decode_pending();
   progress.update(1.0);
   return r;
 }

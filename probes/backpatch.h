@@ -10,7 +10,8 @@
 // run through every layer into a KV cache, the clean positions [p, T) once
 // more to get every block's output; each ℓ2 then runs only blocks ℓ2+1.. over
 // positions [p, T) on that cache, with the cells sharing ℓ2 (one per source
-// ℓ1) as one batch. Generation decodes one token at a time on the same cache.
+// ℓ1) as one batch. Generation decodes one token at a time on the same cache,
+// the cells of several ℓ2 (and the clean run) in one batch.
 #include <ATen/core/Tensor.h>
 
 #include <string>
@@ -30,6 +31,9 @@ struct BackpatchParams {
   // Accepted answers (with generate > 0, needs a tokenizer): a cell is
   // correct if any of them appears in its generation, ignoring ASCII case.
   std::vector<std::string> answers;
+  // Cells whose greedy decoding is batched together (across ℓ2), at most; it
+  // bounds the memory of their joint KV cache.
+  int decode_rows = 128;
 };
 
 struct BackpatchResult {
