@@ -123,22 +123,19 @@ HeadSvdResult head_svd(const Model& model, const HeadSvdParams& params, const Pr
   progress.check();
 
   const TransformerWeights& w = t.weights();
-  // Residual directions [d_model, n] scored against every token: [n, vocab].
-  auto through_embedding = [&](const at::Tensor& dirs) {
-    return at::matmul(w.W_E, dirs.narrow(1, 0, n).to(w.W_E.options())).t().to(at::kFloat);
-  };
-  auto through_unembedding = [&](const at::Tensor& dirs) {
-    return at::matmul(dirs.narrow(1, 0, n).t().to(w.W_U.options()), w.W_U).to(at::kFloat);
-  };
-  progress.update(0.5, "OV token read-out");
-  at::Tensor ov_out = through_unembedding(ov.V), ov_in = through_embedding(ov.U);
+  // Scores of the first n directions of each side against every token, [n, vocab]:
+  // input-side directions through W_E (one pass over it), OV's output side through W_U.
+  progress.update(0.5, "token read-out");
+  const at::Tensor read_sides = at::cat({ov.U.narrow(1, 0, n), qk.U.narrow(1, 0, n), qk.V.narrow(1, 0, n)}, 1);
+  const std::vector<at::Tensor> embedded =
+      at::matmul(w.W_E, read_sides.to(w.W_E.options())).t().to(at::kFloat).split(n, 0);
+  at::Tensor ov_in = embedded[0], qk_query = embedded[1], qk_key = embedded[2];
+  at::Tensor ov_out = at::matmul(ov.V.narrow(1, 0, n).t().to(w.W_U.options()), w.W_U).to(at::kFloat);
+  progress.check();
   fix_signs(ov_out, ov_in);
+  fix_signs(qk_query, qk_key);
   result.ov_output = top_tokens(ov_out, k, model);
   result.ov_input = top_tokens(ov_in, k, model);
-  progress.check();
-  progress.update(0.75, "QK token read-out");
-  at::Tensor qk_query = through_embedding(qk.U), qk_key = through_embedding(qk.V);
-  fix_signs(qk_query, qk_key);
   result.qk_query = top_tokens(qk_query, k, model);
   result.qk_key = top_tokens(qk_key, k, model);
   progress.update(1.0);
