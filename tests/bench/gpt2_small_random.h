@@ -4,15 +4,18 @@
 // timings without model files.
 #include <ATen/ATen.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "core/transformer.h"
 
 namespace glassbox::bench {
 
-// Also sets LibTorch to use every core, as the command line does.
+// Also sets LibTorch's threads: every core, as the command line does, or
+// GLASSBOX_BENCH_THREADS (1 gives stable timings on a shared machine).
 inline std::unique_ptr<Transformer> gpt2_small_random(uint64_t seed = 0) {
-  set_threads(0);
+  const char* threads = std::getenv("GLASSBOX_BENCH_THREADS");
+  set_threads(threads ? std::atoi(threads) : 0);
   at::manual_seed(seed);
   TransformerConfig c;
   c.n_layers = 12;
