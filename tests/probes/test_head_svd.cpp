@@ -156,7 +156,9 @@ TEST(HeadSvd, CliWritesSpectraAndTokenTables) {
     if (p.name == "qk_singular_values") {
       for (int64_t i = 0; i < qk.S.size(0); ++i) EXPECT_NEAR(p.data[i], qk.S[i].item<double>(), 1e-5);
     }
-    if (p.name == "qk_key_tokens") EXPECT_EQ(p.shape, (std::vector<int64_t>{8, 4}));
+    if (p.name == "qk_key_tokens") {
+      EXPECT_EQ(p.shape, (std::vector<int64_t>{8, 4}));
+    }
   }
   EXPECT_EQ(read_plot_meta(file).probe, "head-svd");
   const std::string bad = std::string(GLASSBOX_CLI) + " probe head-svd --model " + test::data("models/llama_gqa") +
