@@ -69,7 +69,7 @@ int probe_ablate(Args& args) {
   if (args.has("neurons"))
     for (auto [layer, neuron] : layer_index_pairs(args, "neurons")) params.neurons.push_back({layer, neuron});
   if (args.has("heads"))
-    for (auto [layer, head] : layer_index_pairs(args, "heads")) params.heads.push_back({layer, head});
+    for (auto [layer, head] : layer_index_pairs(args, "heads")) params.heads.push_back({layer, static_cast<int>(head)});
   const std::string mode = args.get("mode", "zero");
   if (mode != "zero" && mode != "mean") fail("command line", "--mode must be zero or mean, got '" + mode + "'");
   params.mode = mode == "mean" ? probes::AblationMode::mean : probes::AblationMode::zero;

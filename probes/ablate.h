@@ -14,16 +14,13 @@
 #include "core/model.h"
 #include "core/plot.h"
 #include "core/progress.h"
+#include "probes/common.h"
 
 namespace glassbox::probes {
 
 struct NeuronRef {
   int layer = 0;
   int64_t neuron = 0;
-};
-struct HeadRef {
-  int layer = 0;
-  int64_t head = 0;
 };
 enum class AblationMode { zero, mean };
 

@@ -19,6 +19,7 @@
 #include "core/plot.h"
 #include "core/progress.h"
 #include "core/transformer.h"
+#include "probes/common.h"
 
 namespace glassbox::probes {
 
@@ -38,12 +39,6 @@ FactoredSvd factored_svd(const Factors& factors);
 Factors ov_factors(const Transformer& model, int layer, int head);  // W_V^h, W_O^h
 Factors qk_factors(const Transformer& model, int layer, int head);  // W_Q^h, W_K^hᵀ
 
-struct HeadRef {
-  int layer = 0, head = 0;
-};
-// "L:H" (e.g. "3:7"); Error naming `flag` if malformed or outside the model.
-HeadRef parse_head(const std::string& text, const ModelInfo& info, const std::string& flag);
-std::string head_label(const HeadRef& head);  // "L3H7"
 
 struct HeadSvdParams {
   HeadRef head;
