@@ -42,7 +42,8 @@ std::string modular_command(const datasets::ModularTrainConfig& c, int threads, 
       << " --width " << c.width << " --epochs " << c.epochs << " --lr " << format_number(c.lr) << " --weight-decay "
       << format_number(c.weight_decay) << " --dropout " << format_number(c.dropout)
       << (c.batchnorm ? " --batchnorm" : "") << " --init-scale " << format_number(c.init_scale) << " --seed "
-      << c.data.seed << " --init-seed " << c.init_seed << " --threads " << threads << " --out " << out;
+      << c.data.seed << " --init-seed " << c.init_seed << " --log-every " << c.log_every << " --threads " << threads
+      << " --out " << out;
   return cmd.str();
 }
 
@@ -113,7 +114,7 @@ std::string transformer_flags(const datasets::TransformerTrainConfig& c) {
   cmd << " --layers " << c.n_layers << " --heads " << c.n_heads << " --d-model " << c.d_model << " --d-mlp "
       << c.d_mlp << " --n-ctx " << c.n_ctx << " --steps " << c.steps << " --batch " << c.batch << " --lr "
       << format_number(c.lr) << " --weight-decay " << format_number(c.weight_decay) << " --warmup " << c.warmup
-      << " --seed " << c.seed;
+      << " --seed " << c.seed << " --log-every " << c.log_every;
   return cmd.str();
 }
 

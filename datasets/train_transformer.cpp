@@ -30,18 +30,25 @@ struct SetScore {
   double accuracy = 0, loss = 0;
 };
 
-// Answer-token accuracy and mean cross-entropy of one set, in chunks.
-SetScore score_set(const Model& model, const PromptSet& set) {
+// Answer-token accuracy and mean cross-entropy of a set, in chunks; with
+// max_rows > 0, of at most that many rows spread evenly over the set.
+SetScore score_set(const Model& model, const PromptSet& set, int64_t max_rows = 0) {
   at::NoGradGuard no_grad;
   constexpr int64_t kChunk = 4096;
-  const int64_t n = set.tokens.size(0);
+  at::Tensor tokens = set.tokens, all_targets = set.targets;
+  if (max_rows > 0 && tokens.size(0) > max_rows) {
+    at::Tensor rows = (at::arange(max_rows, at::kLong) * tokens.size(0)).div(max_rows, "floor");
+    tokens = tokens.index_select(0, rows);
+    all_targets = all_targets.index_select(0, rows);
+  }
+  const int64_t n = tokens.size(0);
   double correct = 0, loss = 0;
   for (int64_t start = 0; start < n; start += kChunk) {
     const int64_t end = std::min(n, start + kChunk);
     ForwardArgs args;
-    args.tokens = set.tokens.slice(0, start, end).to(model.device());
+    args.tokens = tokens.slice(0, start, end).to(model.device());
     at::Tensor logits = model.forward(args).logits.select(1, -1).to(at::kFloat);
-    at::Tensor targets = set.targets.slice(0, start, end).to(model.device());
+    at::Tensor targets = all_targets.slice(0, start, end).to(model.device());
     correct += logits.argmax(-1).eq(targets).sum().item<double>();
     loss += at::cross_entropy_loss(logits, targets, {}, at::Reduction::Sum).item<double>();
   }
@@ -143,14 +150,23 @@ TransformerTrainResult train_transformer(const PromptTask& task, const Transform
   result.curves.loss_label = "cross-entropy";
   const int64_t log_every = config.log_every > 0 ? config.log_every : std::max<int64_t>(1, config.steps / 100);
 
+  // Curve points score a fixed, evenly spread sample of each set; the final
+  // point scores every row.
+  constexpr int64_t kCurveRows = 2048;
   auto evaluate = [&](int64_t step) {
+    const int64_t max_rows = step == config.steps ? 0 : kCurveRows;
     std::vector<double> accuracy;
-    double train_loss = 0;
+    double train_loss = 0, train_rows = 0;
     for (const PromptSet& s : task.sets) {
-      SetScore score = score_set(model, s);
+      SetScore score = score_set(model, s, max_rows);
       accuracy.push_back(score.accuracy);
-      if (s.train) train_loss += score.loss * double(s.tokens.size(0)) / double(n_train);
+      if (s.train) {
+        const double rows = double(max_rows > 0 ? std::min(max_rows, s.tokens.size(0)) : s.tokens.size(0));
+        train_loss += score.loss * rows;
+        train_rows += rows;
+      }
     }
+    train_loss /= train_rows;
     result.final_accuracy = accuracy;
     result.curves.add(double(step), {train_loss}, accuracy);
     std::ostringstream message;
