@@ -64,6 +64,21 @@ nlohmann::json to_json(const TwoHopSpec& spec) {
           {"heldout", spec.heldout}, {"seed", spec.seed}};
 }
 
+TwoHopSpec two_hop_spec_from_json(const nlohmann::json& dataset, const std::string& file) {
+  if (!dataset.is_object() || json_string(dataset, "task", file, "") != "two_hop") {
+    fail(file, "\"dataset\" does not describe a two_hop task");
+  }
+  TwoHopSpec spec;
+  spec.entities = json_int(dataset, "entities", file);
+  spec.relations = json_int(dataset, "relations", file);
+  spec.heldout = json_number(dataset, "heldout", file);
+  const int64_t seed = json_int(dataset, "seed", file);
+  if (seed < 0) fail(file, "dataset seed must not be negative");
+  spec.seed = static_cast<uint64_t>(seed);
+  spec.validate(file);
+  return spec;
+}
+
 PromptTask make_two_hop(const TwoHopSpec& spec) {
   spec.validate("two-hop task");
   Rng rng(spec.seed);

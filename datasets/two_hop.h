@@ -21,6 +21,8 @@ struct TwoHopSpec {
 };
 
 nlohmann::json to_json(const TwoHopSpec& spec);
+// From a model folder's config.json "dataset"; Error naming `file` otherwise.
+TwoHopSpec two_hop_spec_from_json(const nlohmann::json& dataset, const std::string& file);
 
 // Sets: one_hop (train), two_hop_train (train), two_hop_heldout (measured only).
 PromptTask make_two_hop(const TwoHopSpec& spec);
