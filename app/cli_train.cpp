@@ -2,6 +2,7 @@
 // and saved as model folders (config.json, model.safetensors, training.h5,
 // TRAINED_WITH.txt).
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 

@@ -13,7 +13,7 @@ namespace glassbox::datasets {
 struct LaundryListSpec {
   int64_t items = 20;    // distinct item words to draw from
   int64_t length = 5;    // N items per list
-  int64_t train_examples = 20000;
+  int64_t train_examples = 100000;  // fewer (20000) get memorized instead of solved
   int64_t test_examples = 1000;
   uint64_t seed = 0;
 
