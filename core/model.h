@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/hooks.h"
+#include "core/model_info.h"
 
 namespace glassbox {
 
@@ -19,21 +20,6 @@ class Tokenizer;
 struct LoadOptions {
   std::string device = "cpu";     // "cpu" or "cuda[:N]"
   std::string dtype = "float32";  // compute dtype: float32 or bfloat16
-};
-
-struct ModelInfo {
-  std::string family;      // gpt2, gpt_neox, llama, mistral, qwen2, glassbox_mlp, ...
-  std::string model_type;  // config.json's model_type
-  int n_layers = 0, n_heads = 0, n_kv_heads = 0, d_model = 0, d_head = 0, d_mlp = 0;
-  int64_t d_vocab = 0, n_ctx = 0;
-  std::string norm;        // layernorm | rmsnorm | none
-  std::string act;         // gelu_new | gelu | silu | quadratic | ...
-  std::string positional;  // learned | rotary | none
-  int rotary_dim = 0;
-  bool parallel_residual = false, gated_mlp = false, tied_embeddings = false;
-  int64_t n_params = 0;
-  std::string weights_dtype;  // as stored on disk
-  std::vector<std::string> hook_names;
 };
 
 // Per-layer keys and values of earlier positions, for incremental decoding and

@@ -42,6 +42,7 @@ ToyMlp::ToyMlp(ToyMlpWeights weights, const std::string& source) : w_(std::move(
   }
   info_.family = "glassbox_mlp";
   info_.model_type = "glassbox_mlp";
+  info_.transformer = false;
   info_.n_layers = 1;
   info_.d_model = static_cast<int>(p);
   info_.d_mlp = static_cast<int>(n);
