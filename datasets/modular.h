@@ -1,6 +1,6 @@
 #pragma once
 // Modular arithmetic (a op b) mod p over all p² pairs, split into train and
-// test, with a fraction of the training labels corrupted (DESIGN.md §5, Doshi
+// test, with a fraction of the training labels corrupted (docs/methods.md, Doshi
 // et al.). The split and the corruption follow from the spec alone, so a probe
 // can rebuild them from a model folder's config.json.
 #include <ATen/core/Tensor.h>

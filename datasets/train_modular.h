@@ -1,6 +1,6 @@
 #pragma once
 // Trains the grok MLP (core/toy_mlp.h) on a modular-arithmetic task exactly as
-// Doshi et al. (DESIGN.md §5): init N(0, (init_scale/(2N)^{1/3})²) for W1 and W2, MSE
+// Doshi et al. (docs/methods.md, "The grok MLP"): init N(0, (init_scale/(2N)^{1/3})²) for W1 and W2, MSE
 // to the one-hot label, full-batch AdamW. Saves a model folder that load_model()
 // opens (model_type glassbox_mlp).
 #include <ATen/core/Tensor.h>

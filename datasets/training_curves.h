@@ -19,7 +19,7 @@ struct TrainingCurves {
   // One point; the values follow the series order.
   void add(double at, const std::vector<double>& losses, const std::vector<double>& accuracies);
   std::vector<Plot> plots() const;
-  // Writes <path> (HDF5, DESIGN.md §3 plot layout) atomically.
+  // Writes <path> (HDF5, the plot-export layout of docs/file-formats.md) atomically.
   void write(const std::string& path, const PlotMeta& meta) const;
 };
 

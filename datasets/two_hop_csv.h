@@ -1,6 +1,6 @@
 #pragma once
 // Two-hop queries in the CSV layout of Biran et al., "Hopping Too Late"
-// (DESIGN.md §5): columns e1_label, r1_template, r2_template, e2_label,
+// (docs/file-formats.md, "Two-hop CSV"): columns e1_label, r1_template, r2_template, e2_label,
 // e3_label, e3_aliases, ... (others, e.g. the pandas index, ids, types and
 // popularity, are ignored). The prompt is
 //   r2_template.format(r1_template.format(e1_label)) + " is"

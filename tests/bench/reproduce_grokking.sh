@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces the table of Doshi et al., "To grok or not to grok" (DESIGN.md §5)
+# Reproduces the table of Doshi et al., "To grok or not to grok" (docs/methods.md, "The grok MLP")
 # with glassbox-cli: p=97, train fraction 0.5, ξ=0.35, width 500, weight decay
 # 0, 5 and 15; then the low-IPR pruning curve of the wd-0 model. Not run in CI:
 # about 15 minutes per model on one core of this machine.

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks with plain h5py that a file written by Glassbox's HDF5 writer reads as
-DESIGN.md section 3 promises: UTF-8 variable-length strings that come back as
+docs/file-formats.md promises: UTF-8 variable-length strings that come back as
 str, float32 plot data, float64/int64 datasets, and the plot attributes.
 
 The file is the one test_formats writes in Plot.ReferenceFile:
