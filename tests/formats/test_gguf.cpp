@@ -1,0 +1,371 @@
+#include "core/gguf.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+
+#include "core/error.h"
+#include "test_util.h"
+
+namespace glassbox {
+namespace {
+
+using test::TempDir;
+
+// ---------------------------------------------------------------- goldens
+
+// Every supported type against what PyPI gguf dequantizes the same bytes to
+// (tests/reference/make_gguf_goldens.py).
+TEST(Gguf, EveryTypeDequantizesLikeTheReference) {
+  auto file = GgufFile::open(test::data("gguf/quant_types.gguf"));
+  EXPECT_EQ(file->version(), 3u);
+  EXPECT_EQ(file->string("glassbox.purpose"), "dequantization goldens");
+  const char* types[] = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+                         "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"};
+  for (const char* type : types) {
+    SCOPED_TRACE(type);
+    const GgufTensor* quantized = file->tensor(type);
+    const GgufTensor* expected = file->tensor(std::string(type) + ".expected");
+    ASSERT_TRUE(quantized && expected);
+    EXPECT_STREQ(ggml_type_name(quantized->type), type);
+    EXPECT_EQ(quantized->shape, (std::vector<int64_t>{3, 512}));
+    ASSERT_EQ(expected->type, GgmlType::F32);
+    std::vector<float> got(static_cast<size_t>(quantized->numel())), want(got.size());
+    file->dequantize(*quantized, got.data());
+    file->dequantize(*expected, want.data());
+    double max_relative = 0;
+    size_t mismatches = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (got[i] == want[i]) continue;
+      const double relative = std::abs(double(got[i]) - want[i]) / std::max(std::abs(double(want[i])), 1e-30);
+      max_relative = std::max(max_relative, relative);
+      if (!(relative <= 1e-6)) ++mismatches;
+    }
+    EXPECT_EQ(mismatches, 0u) << "max relative error " << max_relative;
+    std::cout << "[ gguf     ] " << type << ": max relative error " << max_relative << "\n";
+  }
+}
+
+TEST(Gguf, ShapeIsRowMajor) {
+  auto file = GgufFile::open(test::data("gguf/quant_types.gguf"));
+  const GgufTensor* t = file->tensor("arange_2x3x64");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->shape, (std::vector<int64_t>{2, 3, 64}));
+  EXPECT_EQ(t->ne, (std::vector<int64_t>{64, 3, 2}));
+  std::vector<float> values(static_cast<size_t>(t->numel()));
+  file->dequantize(*t, values.data());
+  for (size_t i = 0; i < values.size(); ++i) ASSERT_EQ(values[i], float(i));
+}
+
+// ---------------------------------------------------------------- crafted files
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out += static_cast<char>(v >> (8 * i));
+}
+void put_u64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>(v >> (8 * i));
+}
+void put_string(std::string& out, const std::string& s) {
+  put_u64(out, s.size());
+  out += s;
+}
+
+// A GGUF file built field by field; each test breaks one field.
+struct Crafted {
+  std::string magic = "GGUF";
+  uint32_t version = 3;
+  std::optional<uint64_t> tensor_count, kv_count;  // default: as many as added
+  std::string kvs, infos;
+  uint64_t n_kvs = 0, n_tensors = 0;
+  uint64_t alignment = 32;
+  uint64_t data_bytes = 0;
+
+  void kv_string(const std::string& key, const std::string& value) {
+    put_string(kvs, key);
+    put_u32(kvs, 8);
+    put_string(kvs, value);
+    ++n_kvs;
+  }
+  void kv_u32(const std::string& key, uint32_t value) {
+    put_string(kvs, key);
+    put_u32(kvs, 4);
+    put_u32(kvs, value);
+    ++n_kvs;
+  }
+  void tensor(const std::string& name, const std::vector<uint64_t>& ne, uint32_t type, uint64_t offset) {
+    put_string(infos, name);
+    put_u32(infos, static_cast<uint32_t>(ne.size()));
+    for (uint64_t d : ne) put_u64(infos, d);
+    put_u32(infos, type);
+    put_u64(infos, offset);
+    ++n_tensors;
+  }
+  std::string bytes() const {
+    std::string out = magic;
+    put_u32(out, version);
+    put_u64(out, tensor_count.value_or(n_tensors));
+    put_u64(out, kv_count.value_or(n_kvs));
+    out += kvs + infos;
+    out.append((alignment - out.size() % alignment) % alignment, '\0');
+    out.append(data_bytes, '\0');
+    return out;
+  }
+  std::string write(const TempDir& dir) const {
+    const std::string path = dir.file("crafted.gguf");
+    std::ofstream(path, std::ios::binary) << bytes();
+    return path;
+  }
+};
+
+constexpr uint32_t kF32 = 0, kQ4_0 = 2, kQ8_0 = 8, kQ8_1 = 9;
+
+// Two F32 tensors of 4 values, back to back, and one string value.
+Crafted valid_file() {
+  Crafted c;
+  c.kv_string("general.architecture", "llama");
+  c.tensor("a", {4}, kF32, 0);
+  c.tensor("b", {2, 2}, kF32, 32);
+  c.data_bytes = 48;
+  return c;
+}
+
+std::string error_opening(const std::string& path) {
+  try {
+    GgufFile::open(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(opened without error)";
+}
+
+// One error that names the file and says what is wrong.
+void expect_rejected(const Crafted& crafted, const std::string& problem) {
+  TempDir dir;
+  const std::string path = crafted.write(dir);
+  const std::string message = error_opening(path);
+  EXPECT_EQ(message.rfind(path + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find(problem), std::string::npos) << message;
+}
+
+TEST(Gguf, CraftedValidFileOpens) {
+  TempDir dir;
+  auto file = GgufFile::open(valid_file().write(dir));
+  EXPECT_EQ(file->string("general.architecture"), "llama");
+  ASSERT_EQ(file->tensors().size(), 2u);
+  EXPECT_EQ(file->tensor("b")->shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(file->tensor("b")->nbytes, 16u);
+  EXPECT_EQ(file->tensor("missing"), nullptr);
+  EXPECT_THROW(file->integer("general.architecture"), Error);
+  EXPECT_THROW(file->integer("no.such.key"), Error);
+  EXPECT_EQ(file->integer("no.such.key", 7), 7);
+}
+
+TEST(Gguf, RejectsBadMagic) {
+  Crafted c = valid_file();
+  c.magic = "GGML";
+  expect_rejected(c, "not a GGUF file");
+}
+
+TEST(Gguf, RejectsVersions1And4) {
+  Crafted c = valid_file();
+  c.version = 1;
+  expect_rejected(c, "GGUF version 1 is not supported");
+  c.version = 4;
+  expect_rejected(c, "GGUF version 4 is not supported");
+}
+
+TEST(Gguf, AcceptsVersion2) {
+  Crafted c = valid_file();
+  c.version = 2;
+  TempDir dir;
+  EXPECT_EQ(GgufFile::open(c.write(dir))->version(), 2u);
+}
+
+TEST(Gguf, RejectsHugeCountsBeforeAllocating) {
+  Crafted c = valid_file();
+  c.tensor_count = uint64_t(1) << 63;
+  expect_rejected(c, "tensor count 9223372036854775808 is more than");
+  c = valid_file();
+  c.kv_count = uint64_t(1) << 63;
+  expect_rejected(c, "metadata count 9223372036854775808 is more than");
+}
+
+TEST(Gguf, RejectsStringLengthPastEnd) {
+  Crafted c;
+  put_u64(c.kvs, uint64_t(1) << 62);  // key length
+  c.kvs += "key";
+  c.n_kvs = 1;
+  expect_rejected(c, "metadata key 0: length 4611686018427387904 extends past the end of the file");
+
+  c = Crafted();
+  put_string(c.kvs, "general.name");
+  put_u32(c.kvs, 8);
+  put_u64(c.kvs, 1000);
+  c.kvs += "short";
+  c.n_kvs = 1;
+  expect_rejected(c, "metadata 'general.name': length 1000 extends past the end of the file");
+}
+
+TEST(Gguf, RejectsArrayLengthPastEnd) {
+  Crafted c;
+  put_string(c.kvs, "tokenizer.ggml.scores");
+  put_u32(c.kvs, 9);   // array
+  put_u32(c.kvs, 6);   // of float32
+  put_u64(c.kvs, uint64_t(1) << 40);
+  c.n_kvs = 1;
+  expect_rejected(c, "metadata 'tokenizer.ggml.scores': array length 1099511627776 extends past the end");
+}
+
+TEST(Gguf, RejectsUnknownValueType) {
+  Crafted c;
+  put_string(c.kvs, "general.name");
+  put_u32(c.kvs, 13);
+  put_u32(c.kvs, 0);
+  c.n_kvs = 1;
+  expect_rejected(c, "metadata 'general.name': unknown value type 13");
+}
+
+TEST(Gguf, RejectsDuplicateKeysAndTensors) {
+  Crafted c = valid_file();
+  c.kv_string("general.architecture", "gpt2");
+  expect_rejected(c, "metadata 'general.architecture' appears twice");
+  c = valid_file();
+  c.tensor("a", {4}, kF32, 64);
+  c.data_bytes = 80;
+  expect_rejected(c, "tensor 'a' appears twice");
+}
+
+TEST(Gguf, RejectsUnknownTensorType) {
+  Crafted c;
+  c.tensor("w", {4}, 99, 0);
+  c.data_bytes = 32;
+  expect_rejected(c, "tensor 'w': unknown tensor type 99");
+}
+
+TEST(Gguf, RejectsUnalignedOffset) {
+  Crafted c;
+  c.tensor("w", {4}, kF32, 4);
+  c.data_bytes = 64;
+  expect_rejected(c, "tensor 'w': offset 4 is not a multiple of the alignment 32");
+}
+
+TEST(Gguf, RejectsOverlappingTensors) {
+  Crafted c;
+  c.tensor("a", {16}, kF32, 0);
+  c.tensor("b", {4}, kF32, 32);
+  c.data_bytes = 64;
+  expect_rejected(c, "tensor 'b' at offset 32 overlaps tensor 'a'");
+}
+
+TEST(Gguf, RejectsDataPastEnd) {
+  Crafted c;
+  c.tensor("w", {4}, kF32, 64);
+  c.data_bytes = 16;
+  expect_rejected(c, "tensor 'w': data [64, +16) extends past the end of the file");
+  c = Crafted();
+  c.tensor("w", {4}, kF32, uint64_t(1) << 63);
+  c.data_bytes = 16;
+  expect_rejected(c, "extends past the end of the file");
+}
+
+TEST(Gguf, RejectsDimensionOverflow) {
+  Crafted c;
+  c.tensor("w", {uint64_t(1) << 32, uint64_t(1) << 32}, kF32, 0);
+  expect_rejected(c, "tensor 'w': dimensions overflow");
+  c = Crafted();
+  c.tensor("w", {uint64_t(1) << 62}, kF32, 0);  // elements fit, bytes do not
+  expect_rejected(c, "tensor 'w': dimensions overflow");
+  c = Crafted();
+  c.tensor("w", {1, 1, 1, 1, 1}, kF32, 0);
+  expect_rejected(c, "tensor 'w': 5 dimensions");
+}
+
+TEST(Gguf, RejectsRowsThatAreNotWholeBlocks) {
+  Crafted c;
+  c.tensor("w", {33}, kQ4_0, 0);
+  c.data_bytes = 64;
+  expect_rejected(c, "tensor 'w': row length 33 is not a multiple of Q4_0's block size 32");
+}
+
+TEST(Gguf, RejectsBadAlignment) {
+  Crafted c = valid_file();
+  c.kv_u32("general.alignment", 48);
+  expect_rejected(c, "'general.alignment' must be a positive power of two");
+}
+
+TEST(Gguf, HonoursAlignment) {
+  Crafted c;
+  c.kv_u32("general.alignment", 64);
+  c.alignment = 64;
+  c.tensor("a", {4}, kF32, 0);
+  c.tensor("b", {4}, kF32, 64);
+  c.data_bytes = 80;
+  TempDir dir;
+  auto file = GgufFile::open(c.write(dir));
+  EXPECT_EQ(file->alignment(), 64u);
+  EXPECT_EQ(file->tensor("b")->data - file->tensor("a")->data, 64);
+  c.tensor("c", {4}, kF32, 32);
+  c.data_bytes = 160;
+  expect_rejected(c, "tensor 'c': offset 32 is not a multiple of the alignment 64");
+}
+
+// Cut anywhere, a file gives one error naming it; cut inside the fixed
+// header, the error says where the file ends.
+TEST(Gguf, RejectsTruncatedFile) {
+  const std::string bytes = valid_file().bytes();
+  TempDir dir;
+  const std::string path = dir.file("cut.gguf");
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, cut);
+    const std::string message = error_opening(path);
+    ASSERT_EQ(message.rfind(path + ": ", 0), 0u) << "cut at " << cut << ": " << message;
+    if (cut >= 4 && cut < 24) {
+      EXPECT_NE(message.find("the file ends at byte " + std::to_string(cut)), std::string::npos) << message;
+    }
+  }
+}
+
+TEST(Gguf, UnsupportedTypeNamesTensorAndType) {
+  Crafted c;
+  c.tensor("blk.0.attn_q.weight", {32}, kQ8_1, 0);
+  c.data_bytes = 64;
+  TempDir dir;
+  auto file = GgufFile::open(c.write(dir));
+  std::vector<float> out(32);
+  try {
+    file->dequantize(*file->tensor("blk.0.attn_q.weight"), out.data());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("tensor 'blk.0.attn_q.weight' has type Q8_1, which is not supported"), std::string::npos)
+        << message;
+  }
+}
+
+// Many threads give the same floats as one.
+TEST(Gguf, ThreadedDequantizationMatchesSingleThreaded) {
+  constexpr uint64_t kBlocks = 1 << 16;
+  Crafted c;
+  c.tensor("w", {32 * kBlocks}, kQ8_0, 0);
+  std::string bytes = c.bytes();
+  std::mt19937 rng(7);
+  for (uint64_t b = 0; b < kBlocks; ++b) {
+    const uint16_t scale = static_cast<uint16_t>(0x2000 + rng() % 0x1000);  // finite, positive
+    bytes += static_cast<char>(scale & 0xFF);
+    bytes += static_cast<char>(scale >> 8);
+    for (int j = 0; j < 32; ++j) bytes += static_cast<char>(rng());
+  }
+  TempDir dir;
+  const std::string path = dir.file("big.gguf");
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto file = GgufFile::open(path);
+  std::vector<float> one(32 * kBlocks), many(32 * kBlocks);
+  file->dequantize(*file->tensor("w"), one.data(), 1);
+  file->dequantize(*file->tensor("w"), many.data(), 4);
+  EXPECT_EQ(one, many);
+}
+
+}  // namespace
+}  // namespace glassbox
