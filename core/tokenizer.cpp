@@ -16,10 +16,12 @@
 #include <mutex>
 #include <queue>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "core/error.h"
+#include "core/gguf.h"
 #include "core/json.h"
 
 // The pipeline follows Hugging Face `tokenizers` step for step, because id
@@ -1211,9 +1213,12 @@ std::unique_ptr<Tokenizer> Tokenizer::from_dir(const std::string& dir) {
   fail(dir, "no tokenizer: expected tokenizer.json, or vocab.json and merges.txt");
 }
 
-std::unique_ptr<Tokenizer> Tokenizer::from_tokenizer_json(const std::string& path) {
-  const json config = read_json_file(path);
-  auto impl = std::make_unique<Impl>();
+namespace {
+
+// The parts of a tokenizer.json (already parsed) as an Impl; BOS/EOS are left
+// to the caller. `path` names the source in errors.
+std::unique_ptr<Tokenizer::Impl> impl_from_json(const json& config, const std::string& path) {
+  auto impl = std::make_unique<Tokenizer::Impl>();
   try {
     if (!config.is_object()) fail(path, "expected a JSON object");
     if (!config.contains("model") || !config.at("model").is_object()) fail(path, "missing the 'model' object");
@@ -1259,7 +1264,171 @@ std::unique_ptr<Tokenizer> Tokenizer::from_tokenizer_json(const std::string& pat
   } catch (const json::exception& e) {
     fail(path, std::string("malformed tokenizer (") + e.what() + ")");
   }
+  return impl;
+}
+
+// ---------------------------------------------------------------- GGUF metadata
+//
+// llama.cpp stores what tokenizer.json would hold as tokenizer.ggml.* keys. We
+// write the tokenizer.json they describe, as Hugging Face builds it from a
+// GGUF file, so one implementation serves both.
+
+// Pre-tokenizer splits by tokenizer.ggml.pre (llama.cpp's names).
+const char* const kLlama3Split =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+const char* const kQwen2Split =
+    R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+
+json split_isolated(const std::string& regex) {
+  return {{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}, {"invert", false}};
+}
+
+json byte_level(bool use_regex) {
+  return {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", use_regex}};
+}
+
+json gguf_pre_tokenizer(const GgufFile& file, const std::string& pre) {
+  if (pre == "default" || pre == "gpt-2" || pre == "gpt2") return byte_level(true);
+  // SmolLM: digits one by one, then GPT-2's split.
+  if (pre == "smollm") return {{"type", "Sequence"}, {"pretokenizers", {split_isolated(R"(\p{N})"), byte_level(true)}}};
+  if (pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3" || pre == "smaug-bpe")
+    return {{"type", "Sequence"}, {"pretokenizers", {split_isolated(kLlama3Split), byte_level(false)}}};
+  if (pre == "qwen2" || pre == "deepseek-r1-qwen")
+    return {{"type", "Sequence"}, {"pretokenizers", {split_isolated(kQwen2Split), byte_level(false)}}};
+  fail(file.path(), "tokenizer.ggml.pre '" + pre +
+                        "' is not supported (default, gpt-2, smollm, llama-bpe, llama3, qwen2, deepseek-r1-qwen)");
+}
+
+// Merges a SentencePiece vocabulary implies, as Hugging Face derives them: every
+// split of a token into two tokens; sorted by the token's score, then the
+// parts' lengths, all descending and stable; within a token by the parts' ids.
+// (Tokens are unique here: from_gguf checks.)
+json sentencepiece_merges(const std::vector<std::string>& tokens, const std::vector<double>& scores) {
+  std::unordered_map<std::string, int64_t> id_of;
+  for (size_t i = 0; i < tokens.size(); ++i) id_of[tokens[i]] = static_cast<int64_t>(i);
+  struct Candidate {
+    double score;
+    size_t left_length, right_length;
+    std::string left, right;
+  };
+  const auto length = [](const std::string& s) {
+    size_t n = 0;
+    for (size_t i = 0; i < s.size(); i += utf8_char_length(static_cast<unsigned char>(s[i]))) ++n;
+    return n;
+  };
+  std::vector<Candidate> merges;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    if (token.empty()) continue;
+    const double score = scores[i];
+    std::vector<Candidate> local;
+    for (size_t cut = utf8_char_length(static_cast<unsigned char>(token[0])); cut < token.size();
+         cut += utf8_char_length(static_cast<unsigned char>(token[cut]))) {
+      std::string left = token.substr(0, cut), right = token.substr(cut);
+      if (id_of.count(left) && id_of.count(right)) local.push_back({score, 0, 0, std::move(left), std::move(right)});
+    }
+    std::sort(local.begin(), local.end(), [&](const Candidate& a, const Candidate& b) {
+      return std::make_pair(id_of[a.left], id_of[a.right]) < std::make_pair(id_of[b.left], id_of[b.right]);
+    });
+    for (Candidate& c : local) {
+      c.left_length = length(c.left);
+      c.right_length = length(c.right);
+      merges.push_back(std::move(c));
+    }
+  }
+  std::stable_sort(merges.begin(), merges.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.score, a.left_length, a.right_length) > std::tie(b.score, b.left_length, b.right_length);
+  });
+  json out = json::array();
+  for (const Candidate& c : merges) out.push_back(json::array({c.left, c.right}));
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> Tokenizer::from_tokenizer_json(const std::string& path) {
+  auto impl = impl_from_json(read_json_file(path), path);
   impl->find_bos_eos(path);
+  return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(impl)));
+}
+
+std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
+  if (!file.find("tokenizer.ggml.model")) return nullptr;
+  const std::string& path = file.path();
+  const std::string model = file.string("tokenizer.ggml.model");
+  const std::vector<std::string> tokens = file.strings("tokenizer.ggml.tokens");
+  if (tokens.empty()) fail(path, "tokenizer.ggml.tokens is missing or empty");
+  const std::vector<double> types = file.numbers("tokenizer.ggml.token_type");
+  if (!types.empty() && types.size() != tokens.size())
+    fail(path, "tokenizer.ggml.token_type has " + std::to_string(types.size()) + " entries for " +
+                   std::to_string(tokens.size()) + " tokens");
+  const auto optional_id = [&](const std::string& key) -> std::optional<int64_t> {
+    if (!file.find(key)) return std::nullopt;
+    const int64_t id = file.integer(key);
+    if (id < 0 || id >= static_cast<int64_t>(tokens.size()))
+      fail(path, key + " " + std::to_string(id) + " is not a token id (0 to " + std::to_string(tokens.size() - 1) + ")");
+    return id;
+  };
+  const std::optional<int64_t> bos = optional_id("tokenizer.ggml.bos_token_id");
+  const std::optional<int64_t> eos = optional_id("tokenizer.ggml.eos_token_id");
+  const std::optional<int64_t> unk = optional_id("tokenizer.ggml.unknown_token_id");
+
+  json config;
+  json vocab = json::object();
+  for (size_t i = 0; i < tokens.size(); ++i) vocab[tokens[i]] = i;
+  if (vocab.size() != tokens.size()) fail(path, "tokenizer.ggml.tokens lists a token twice");
+  // Token types (llama.cpp): 2 unknown, 3 control, 4 user-defined.
+  json added = json::array();
+  for (size_t i = 0; i < types.size(); ++i) {
+    const int type = static_cast<int>(types[i]);
+    if (type == 2 || type == 3 || type == 4)
+      added.push_back({{"id", i}, {"content", tokens[i]}, {"special", type != 4}, {"normalized", false},
+                       {"single_word", false}, {"lstrip", false}, {"rstrip", false}});
+  }
+  config["added_tokens"] = added;
+  bool add_bos;
+  if (model == "gpt2") {
+    config["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", file.strings("tokenizer.ggml.merges")}};
+    const std::string pre = file.string("tokenizer.ggml.pre", "default");
+    config["model"]["ignore_merges"] = pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3";
+    config["pre_tokenizer"] = gguf_pre_tokenizer(file, pre);
+    config["decoder"] = byte_level(true);
+    add_bos = file.flag("tokenizer.ggml.add_bos_token", false);
+  } else if (model == "llama") {
+    const std::vector<double> scores = file.numbers("tokenizer.ggml.scores");
+    if (scores.size() != tokens.size())
+      fail(path, "tokenizer.ggml.scores has " + std::to_string(scores.size()) + " entries for " +
+                     std::to_string(tokens.size()) + " tokens");
+    config["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", sentencepiece_merges(tokens, scores)},
+                       {"byte_fallback", true}, {"fuse_unk", true}};
+    if (unk) config["model"]["unk_token"] = tokens[static_cast<size_t>(*unk)];
+    const bool prefix_space = file.flag("tokenizer.ggml.add_space_prefix", true);
+    config["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\u2581"},
+                               {"prepend_scheme", prefix_space ? "first" : "never"}, {"split", false}};
+    json decoders = json::array({{{"type", "Replace"}, {"pattern", {{"String", "\u2581"}}}, {"content", " "}},
+                                 {{"type", "ByteFallback"}}, {{"type", "Fuse"}}});
+    if (prefix_space) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+    config["decoder"] = {{"type", "Sequence"}, {"decoders", decoders}};
+    add_bos = file.flag("tokenizer.ggml.add_bos_token", true);  // llama.cpp's default for SentencePiece
+  } else {
+    fail(path, "tokenizer.ggml.model '" + model + "' is not supported (gpt2, llama)");
+  }
+  const bool add_eos = file.flag("tokenizer.ggml.add_eos_token", false);
+  json single = json::array(), special = json::object();
+  const auto add_special = [&](const std::optional<int64_t>& id, const char* what) {
+    if (!id) fail(path, std::string("tokenizer.ggml.add_") + what + "_token is set but there is no " + what + " token id");
+    const std::string& name = tokens[static_cast<size_t>(*id)];
+    single.push_back({{"SpecialToken", {{"id", name}, {"type_id", 0}}}});
+    special[name] = {{"id", name}, {"ids", {*id}}, {"tokens", {name}}};
+  };
+  if (add_bos) add_special(bos, "bos");
+  single.push_back({{"Sequence", {{"id", "A"}, {"type_id", 0}}}});
+  if (add_eos) add_special(eos, "eos");
+  config["post_processor"] = {{"type", "TemplateProcessing"}, {"single", single}, {"special_tokens", special}};
+
+  auto impl = impl_from_json(config, path);
+  impl->bos = bos;
+  impl->eos = eos;
   return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(impl)));
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Hugging Face compatible BPE tokenizers: byte-level BPE (GPT-2, Llama 3,
 // Qwen2/3, GPT-NeoX) and SentencePiece-style BPE with Metaspace and
-// byte_fallback (Llama 2, Mistral). Ids equal those of the `tokenizers` library.
+// byte_fallback (Llama 2, Mistral), from tokenizer.json, vocab.json + merges.txt
+// or GGUF metadata. Ids equal those of the `tokenizers` library.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,6 +12,8 @@
 
 namespace glassbox {
 
+class GgufFile;
+
 class Tokenizer {
  public:
   // tokenizer.json if present, else vocab.json + merges.txt. Throws Error if the
@@ -19,6 +22,12 @@ class Tokenizer {
   static std::unique_ptr<Tokenizer> from_tokenizer_json(const std::string& path);
   static std::unique_ptr<Tokenizer> from_vocab_merges(const std::string& vocab_json,
                                                       const std::string& merges_txt);
+  // From a GGUF file's tokenizer.ggml.* metadata: model "gpt2" (byte-level BPE
+  // with the pre-tokenizer tokenizer.ggml.pre names) or "llama" (SentencePiece
+  // BPE from scores, byte fallback); control and user-defined token types
+  // become special and plain added tokens, add_bos/eos_token the template.
+  // Null when the file has no tokenizer; Error names the file and the key.
+  static std::unique_ptr<Tokenizer> from_gguf(const GgufFile& file);
   ~Tokenizer();
 
   // Like HF encode(text, add_special_tokens=...): the flag applies the
