@@ -9,6 +9,7 @@
 
 #include "core/arch/family.h"
 #include "core/error.h"
+#include "core/gguf.h"
 #include "core/tokenizer.h"
 
 namespace glassbox {
@@ -17,13 +18,13 @@ namespace fs = std::filesystem;
 
 // Adding a family: one file in core/arch and one line here.
 static const Family kFamilies[] = {
-    {"gpt2", "gpt2", load_gpt2},
-    {"gpt_neox", "gpt_neox", load_gpt_neox},
-    {"llama", "llama", load_llama},
-    {"mistral", "llama", load_llama},
-    {"qwen2", "llama", load_llama},
-    {"glassbox_transformer", "gpt2", load_gpt2},
-    {"glassbox_mlp", "glassbox_mlp", load_toy_mlp},
+    {"gpt2", load_gpt2},
+    {"gpt_neox", load_gpt_neox},
+    {"llama", load_llama},
+    {"mistral", load_llama},
+    {"qwen2", load_llama},
+    {"glassbox_transformer", load_gpt2},
+    {"glassbox_mlp", load_toy_mlp},
 };
 
 std::vector<std::string> supported_model_types() {
@@ -64,15 +65,6 @@ int64_t KVCache::length() const {
   return 0;
 }
 
-KVCache KVCache::select_batch(const at::Tensor& index) const {
-  KVCache out;
-  for (size_t l = 0; l < k.size(); ++l) {
-    out.k.push_back(k[l].defined() ? k[l].index_select(0, index.to(k[l].device())) : at::Tensor());
-    out.v.push_back(v[l].defined() ? v[l].index_select(0, index.to(v[l].device())) : at::Tensor());
-  }
-  return out;
-}
-
 KVCache KVCache::repeat_batch(int64_t n) const {
   KVCache out;
   for (size_t l = 0; l < k.size(); ++l) {
@@ -103,36 +95,67 @@ std::vector<std::string> Model::token_strings(const std::vector<int64_t>& tokens
   return out;
 }
 
-std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options) {
-  if (!fs::is_directory(dir)) fail(dir, "not a model folder (no such directory)");
+namespace {
+
+// A Hugging Face folder: config.json and the safetensors checkpoint.
+ModelFolder open_hf_folder(const std::string& dir) {
   ModelFolder folder;
   folder.dir = dir;
   folder.config_path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(folder.config_path)) fail(folder.config_path, "missing: a model folder needs config.json");
   folder.config = read_json_file(folder.config_path);
   if (!folder.config.is_object()) fail(folder.config_path, "expected a JSON object");
+  return folder;
+}
+
+const Family& find_family(const ModelFolder& folder) {
   const std::string type = json_string(folder.config, "model_type", folder.config_path);
-  const Family* family = nullptr;
   for (const Family& f : kFamilies) {
-    if (type == f.model_type) family = &f;
+    if (type == f.model_type) return f;
   }
-  if (!family) {
-    std::string list;
-    for (const auto& t : supported_model_types()) list += (list.empty() ? "" : ", ") + t;
-    fail(folder.config_path, "model_type '" + type + "' is not supported (supported: " + list + ")");
+  std::string list;
+  for (const auto& t : supported_model_types()) list += (list.empty() ? "" : ", ") + t;
+  fail(folder.config_path, "model_type '" + type + "' is not supported (supported: " + list + ")");
+}
+
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& options) {
+  const bool gguf = fs::is_regular_file(path) && is_gguf_file(path);
+  if (!gguf && !fs::is_directory(path)) {
+    fail(path, fs::exists(path) ? "not a model: expected a Hugging Face model folder or a .gguf file"
+                                : "not a model folder (no such directory)");
   }
-  folder.device = parse_device(options.device);
-  folder.dtype = parse_dtype(options.dtype);
-  folder.checkpoint = Checkpoint::open_dir(dir);
+  const c10::Device device = parse_device(options.device);
+  const c10::ScalarType dtype = parse_dtype(options.dtype);
+  std::shared_ptr<GgufFile> gguf_file;
+  ModelFolder folder;
+  const Family* family = nullptr;
+  std::string weights_dtype;
+  if (gguf) {
+    gguf_file = GgufFile::open(path);
+    folder = gguf_model_folder(*gguf_file, device, dtype, weights_dtype);
+    family = &find_family(folder);
+  } else {
+    folder = open_hf_folder(path);
+    family = &find_family(folder);  // before the weights: an unsupported model_type says so first
+    folder.checkpoint = Checkpoint::open_dir(path);
+    weights_dtype = dtype_name(folder.checkpoint.get(folder.checkpoint.names().front()).dtype);
+  }
+  folder.device = device;
+  folder.dtype = dtype;
 
   std::unique_ptr<Model> model = family->load(folder);
-  model->dir_ = dir;
-  model->device_ = folder.device;
-  model->dtype_ = folder.dtype;
-  model->info_.weights_dtype = dtype_name(folder.checkpoint.get(folder.checkpoint.names().front()).dtype);
-  const fs::path d(dir);
-  if (fs::exists(d / "tokenizer.json") || (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt"))) {
-    model->tokenizer_ = Tokenizer::from_dir(dir);
+  model->dir_ = path;
+  model->device_ = device;
+  model->dtype_ = dtype;
+  model->info_.weights_dtype = weights_dtype;
+  model->info_.format = gguf ? "gguf" : "safetensors";
+  const fs::path d(path);
+  if (gguf) {
+    model->tokenizer_ = Tokenizer::from_gguf(*gguf_file);
+  } else if (fs::exists(d / "tokenizer.json") || (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt"))) {
+    model->tokenizer_ = Tokenizer::from_dir(path);
   }
   return model;
 }

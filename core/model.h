@@ -1,6 +1,6 @@
 #pragma once
 // A loaded model: architecture, weights, tokenizer and hook points. Load any
-// supported Hugging Face folder (or a Glassbox toy model) with load_model().
+// supported Hugging Face folder, .gguf file or Glassbox toy model with load_model().
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
@@ -27,7 +27,6 @@ struct LoadOptions {
 struct KVCache {
   std::vector<at::Tensor> k, v;
   int64_t length() const;
-  KVCache select_batch(const at::Tensor& index) const;  // rows of the batch
   KVCache repeat_batch(int64_t n) const;                // batch 1 -> n
 };
 
@@ -62,7 +61,7 @@ class Model {
   Model();  // out of line: Tokenizer is incomplete here
   virtual ~Model();
   const ModelInfo& info() const { return info_; }
-  const std::string& dir() const { return dir_; }
+  const std::string& dir() const { return dir_; }  // the model folder, or the .gguf file
   const Tokenizer* tokenizer() const { return tokenizer_.get(); }  // null if the folder has none
   c10::Device device() const { return device_; }
   c10::ScalarType dtype() const { return dtype_; }
@@ -75,7 +74,7 @@ class Model {
   std::vector<std::string> token_strings(const std::vector<int64_t>& tokens) const;
 
  protected:
-  friend std::unique_ptr<Model> load_model(const std::string& dir, const struct LoadOptions& options);
+  friend std::unique_ptr<Model> load_model(const std::string& path, const struct LoadOptions& options);
   ModelInfo info_;
   std::string dir_;
   std::unique_ptr<Tokenizer> tokenizer_;
@@ -83,9 +82,10 @@ class Model {
   c10::ScalarType dtype_ = c10::kFloat;
 };
 
-// Loads a model folder; throws Error naming the file and problem. Unknown
+// Loads a Hugging Face model folder or a .gguf file (architectures llama,
+// qwen2, gpt2, gptneox); throws Error naming the file and problem. Unknown
 // model_type: the error lists the supported ones.
-std::unique_ptr<Model> load_model(const std::string& dir, const LoadOptions& options = {});
+std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& options = {});
 std::vector<std::string> supported_model_types();
 
 c10::Device parse_device(const std::string& name);      // throws Error

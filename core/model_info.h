@@ -19,7 +19,8 @@ struct ModelInfo {
   int rotary_dim = 0;
   bool parallel_residual = false, gated_mlp = false, tied_embeddings = false;
   int64_t n_params = 0;
-  std::string weights_dtype;  // as stored on disk
+  std::string weights_dtype;  // as stored on disk (GGUF: the main tensor type, e.g. Q4_1)
+  std::string format;         // safetensors | gguf
   std::vector<std::string> hook_names;
 };
 

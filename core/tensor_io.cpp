@@ -1,4 +1,4 @@
-// Checkpoint records as at::Tensors.
+// Checkpoint records as at::Tensors, and the config readers families share.
 #include <ATen/ATen.h>
 
 #include "core/arch/family.h"
@@ -36,17 +36,34 @@ at::Tensor tensor_from_record(const TensorRecord& r) {
 }
 
 at::Tensor ModelFolder::weight(const std::string& name, const std::vector<int64_t>& shape) const {
-  const TensorRecord& r = checkpoint.get(name);
-  if (r.shape != shape) {
+  const auto check_shape = [&](const std::vector<int64_t>& actual, const std::string& file) {
+    if (actual == shape) return;
     std::string want, got;
     for (auto d : shape) want += (want.empty() ? "" : ",") + std::to_string(d);
-    for (auto d : r.shape) got += (got.empty() ? "" : ",") + std::to_string(d);
-    fail(r.file ? r.file->path() : checkpoint.description(),
-         "tensor '" + name + "' has shape [" + got + "], but " + config_path + " implies [" + want + "]");
+    for (auto d : actual) got += (got.empty() ? "" : ",") + std::to_string(d);
+    fail(file, "tensor '" + name + "' has shape [" + got + "], but " + config_path + " implies [" + want + "]");
+  };
+  at::Tensor t;
+  if (auto found = converted.find(name); found != converted.end()) {
+    t = found->second;
+    check_shape(t.sizes().vec(), dir);
+  } else {
+    const TensorRecord& r = checkpoint.get(name);
+    check_shape(r.shape, r.file ? r.file->path() : checkpoint.description());
+    t = tensor_from_record(r);
   }
-  at::Tensor t = tensor_from_record(r);
-  if (t.scalar_type() == dtype && device.is_cpu()) return t;
+  if (t.scalar_type() == dtype && t.device() == device) return t;
   return t.to(device, dtype);
+}
+
+TransformerConfig::Act read_activation(const ModelFolder& f, const std::string& key, const std::string& fallback) {
+  using Act = TransformerConfig::Act;
+  const std::string name = f.string(key, fallback);
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Act::gelu_new;
+  if (name == "gelu") return Act::gelu;
+  if (name == "relu") return Act::relu;
+  if (name == "silu" || name == "swish") return Act::silu;
+  f.config_error(key + " '" + name + "' is not supported (gelu_new, gelu_pytorch_tanh, gelu_fast, gelu, relu, silu)");
 }
 
 void ModelFolder::config_error(const std::string& problem) const { fail(config_path, problem); }

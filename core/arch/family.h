@@ -3,6 +3,7 @@
 // Internal to core: includes nlohmann/json and ATen.
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,15 +11,23 @@
 #include "core/json.h"
 #include "core/model.h"
 #include "core/safetensors.h"
+#include "core/transformer.h"
 
 namespace glassbox {
 
-// An opened model folder: its config, its checkpoint and the load options.
+class GgufFile;
+
+// An opened model: its config, its weights and the load options. A Hugging
+// Face folder has config.json and a safetensors checkpoint; a .gguf file is
+// presented the same way (see gguf_model_folder), so family files read both.
 struct ModelFolder {
-  std::string dir;
-  std::string config_path;
+  std::string dir;          // the folder, or the .gguf file
+  std::string config_path;  // the file config errors name: config.json or the .gguf
   nlohmann::json config;
   Checkpoint checkpoint;
+  // GGUF: tensors already dequantized and laid out as the HF checkpoint has
+  // them, under the HF names, in the compute dtype.
+  std::map<std::string, at::Tensor> converted;
   c10::Device device{c10::kCPU};
   c10::ScalarType dtype = c10::kFloat;
 
@@ -26,7 +35,7 @@ struct ModelFolder {
   // after checking its shape (Error names the checkpoint, tensor and shapes).
   // Zero-copy from the mapping when dtype and device already match.
   at::Tensor weight(const std::string& name, const std::vector<int64_t>& shape) const;
-  bool has(const std::string& name) const { return checkpoint.has(name); }
+  bool has(const std::string& name) const { return converted.count(name) || checkpoint.has(name); }
   // Config access with the config file named in errors.
   int64_t integer(const std::string& key) const { return json_int(config, key, config_path); }
   int64_t integer(const std::string& key, int64_t fallback) const {
@@ -49,9 +58,20 @@ at::Tensor tensor_from_record(const TensorRecord& record);
 
 struct Family {
   const char* model_type;  // config.json's model_type
-  const char* family;      // the family it belongs to
   std::unique_ptr<Model> (*load)(const ModelFolder& folder);
 };
+
+// The activation a config names under `key` (HF spellings: gelu_new,
+// gelu_pytorch_tanh, gelu_fast, gelu, relu, silu, swish); Error names the
+// config and the value when it is not supported.
+TransformerConfig::Act read_activation(const ModelFolder& f, const std::string& key, const std::string& fallback);
+
+// A .gguf model as a ModelFolder: its metadata as the equivalent config.json
+// (model_type llama, qwen2, gpt2 or gpt_neox), its tensors dequantized and
+// renamed and re-laid-out as llama.cpp's converter found them in the HF
+// checkpoint. `weights_dtype` gets the file's main tensor type (e.g. Q4_1).
+ModelFolder gguf_model_folder(const GgufFile& file, c10::Device device, c10::ScalarType dtype,
+                              std::string& weights_dtype);
 
 // One line per family file in core/model.cpp's registry.
 std::unique_ptr<Model> load_gpt2(const ModelFolder& folder);

@@ -22,18 +22,7 @@ std::unique_ptr<Model> load_gpt2(const ModelFolder& f) {
   c.n_ctx = f.integer("n_positions", f.integer("n_ctx", 1024));
   c.norm = TransformerConfig::Norm::layernorm;
   c.norm_eps = f.number("layer_norm_epsilon", 1e-5);
-  const std::string act = f.string("activation_function", "gelu_new");
-  if (act == "gelu_new" || act == "gelu_pytorch_tanh" || act == "gelu_fast") {
-    c.act = TransformerConfig::Act::gelu_new;
-  } else if (act == "gelu") {
-    c.act = TransformerConfig::Act::gelu;
-  } else if (act == "relu") {
-    c.act = TransformerConfig::Act::relu;
-  } else if (act == "silu" || act == "swish") {
-    c.act = TransformerConfig::Act::silu;
-  } else {
-    f.config_error("activation_function '" + act + "' is not supported");
-  }
+  c.act = read_activation(f, "activation_function", "gelu_new");
   if (f.flag("scale_attn_by_inverse_layer_idx", false) || f.flag("reorder_and_upcast_attn", false)) {
     f.config_error("scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not supported");
   }

@@ -23,16 +23,7 @@ std::unique_ptr<Model> load_gpt_neox(const ModelFolder& f) {
   c.n_ctx = f.integer("max_position_embeddings", 2048);
   c.norm = TransformerConfig::Norm::layernorm;
   c.norm_eps = f.number("layer_norm_eps", 1e-5);
-  const std::string act = f.string("hidden_act", "gelu");
-  if (act == "gelu") {
-    c.act = TransformerConfig::Act::gelu;
-  } else if (act == "gelu_new" || act == "gelu_fast" || act == "gelu_pytorch_tanh") {
-    c.act = TransformerConfig::Act::gelu_new;
-  } else if (act == "relu") {
-    c.act = TransformerConfig::Act::relu;
-  } else {
-    f.config_error("hidden_act '" + act + "' is not supported");
-  }
+  c.act = read_activation(f, "hidden_act", "gelu");
   c.parallel_residual = f.flag("use_parallel_residual", true);
   c.learned_pos = false;
   double partial = read_rope(f, "rotary_emb_base", 10000.0, c);

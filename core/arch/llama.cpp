@@ -24,9 +24,7 @@ std::unique_ptr<Model> load_llama(const ModelFolder& f) {
   c.n_ctx = f.integer("max_position_embeddings", 4096);
   c.norm = TransformerConfig::Norm::rmsnorm;
   c.norm_eps = f.number("rms_norm_eps", 1e-6);
-  const std::string act = f.string("hidden_act", "silu");
-  if (act != "silu") f.config_error("hidden_act '" + act + "' is not supported (silu)");
-  c.act = TransformerConfig::Act::silu;
+  c.act = read_activation(f, "hidden_act", "silu");
   c.gated_mlp = true;
   c.learned_pos = false;
   const double partial = read_rope(f, "rope_theta", 10000.0, c);

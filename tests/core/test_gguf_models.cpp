@@ -1,0 +1,86 @@
+// GGUF copies of the committed HF test models (tests/reference/make_gguf_models.py,
+// laid out as llama.cpp's converter writes them) give the numbers Hugging Face
+// computes from the folders: logits and every hook point within 1e-4.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "core/error.h"
+#include "core/model_fixtures.h"
+
+namespace glassbox {
+namespace {
+
+using test::Golden;
+using test::relative_error;
+
+std::vector<Golden> goldens_with_gguf() {
+  std::vector<Golden> out;
+  for (Golden& g : test::load_goldens())
+    if (std::filesystem::exists(test::data("gguf/models/" + g.name + ".gguf"))) out.push_back(std::move(g));
+  return out;
+}
+
+class GgufParity : public ::testing::TestWithParam<Golden> {};
+
+TEST_P(GgufParity, LogitsAndEveryHookMatchHuggingFace) {
+  const Golden& g = GetParam();
+  LoadOptions options;
+  options.device = test::device();
+  auto model = load_model(test::data("gguf/models/" + g.name + ".gguf"), options);
+  auto folder_model = load_model(g.model_dir, options);
+  EXPECT_EQ(model->info().format, "gguf");
+  EXPECT_EQ(folder_model->info().format, "safetensors");
+  EXPECT_EQ(model->info().family, folder_model->info().family);
+  EXPECT_EQ(model->info().weights_dtype, g.weights_dtype);
+  EXPECT_EQ(model->info().hook_names, folder_model->info().hook_names);
+  EXPECT_EQ(model->info().n_params, folder_model->info().n_params);
+  EXPECT_EQ(model->tokenizer(), nullptr);  // these files carry no tokenizer
+
+  RunOptions run;
+  run.capture = NameFilter(".*");
+  RunResult r = model->run(g.input_ids(), run);
+  double worst = relative_error(r.logits, g.tensors.at("logits"));
+  EXPECT_LE(worst, 1e-4) << g.name << " logits";
+  int compared = 0;
+  for (const auto& [name, expected] : g.tensors) {
+    if (name == "input_ids" || name.rfind("logits", 0) == 0) continue;
+    ASSERT_TRUE(r.cache.has(name)) << g.name << ": hook " << name << " was not captured";
+    const at::Tensor& actual = r.cache.get(name);
+    ASSERT_EQ(actual.sizes(), expected.sizes()) << g.name << " " << name;
+    const double err = relative_error(actual, expected);
+    EXPECT_LE(err, 1e-4) << g.name << " " << name;
+    worst = std::max(worst, err);
+    ++compared;
+  }
+  EXPECT_GT(compared, 10 * model->info().n_layers) << g.name;
+  std::printf("[gguf parity] %-16s %-9s %s: %d hooks + logits, max relative error %.2e\n", g.name.c_str(),
+              model->info().family.c_str(), g.weights_dtype.c_str(), compared, worst);
+}
+
+INSTANTIATE_TEST_SUITE_P(Goldens, GgufParity, ::testing::ValuesIn(goldens_with_gguf()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(GgufModel, EveryFamilyHasAGgufCopy) {
+  std::set<std::string> families;
+  for (const Golden& g : goldens_with_gguf()) families.insert(g.family);
+  EXPECT_EQ(families, (std::set<std::string>{"gpt2", "gpt_neox", "llama", "qwen2"}));
+}
+
+TEST(GgufModel, UnsupportedArchitectureIsNamed) {
+  // The quantization goldens declare architecture glassbox_test.
+  try {
+    load_model(test::data("gguf/quant_types.gguf"));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("quant_types.gguf: general.architecture 'glassbox_test' is not supported"),
+              std::string::npos)
+        << message;
+  }
+}
+
+}  // namespace
+}  // namespace glassbox
