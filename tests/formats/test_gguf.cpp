@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "test_gguf_builder.h"
 #include "test_util.h"
 
 namespace glassbox {
@@ -61,60 +62,15 @@ TEST(Gguf, ShapeIsRowMajor) {
 
 // ---------------------------------------------------------------- crafted files
 
-void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out += static_cast<char>(v >> (8 * i));
-}
-void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out += static_cast<char>(v >> (8 * i));
-}
-void put_string(std::string& out, const std::string& s) {
-  put_u64(out, s.size());
-  out += s;
-}
+using test::put_string;
+using test::put_u32;
+using test::put_u64;
 
 // A GGUF file built field by field; each test breaks one field.
-struct Crafted {
-  std::string magic = "GGUF";
-  uint32_t version = 3;
-  std::optional<uint64_t> tensor_count, kv_count;  // default: as many as added
-  std::string kvs, infos;
-  uint64_t n_kvs = 0, n_tensors = 0;
-  uint64_t alignment = 32;
-  uint64_t data_bytes = 0;
-
-  void kv_string(const std::string& key, const std::string& value) {
-    put_string(kvs, key);
-    put_u32(kvs, 8);
-    put_string(kvs, value);
-    ++n_kvs;
-  }
-  void kv_u32(const std::string& key, uint32_t value) {
-    put_string(kvs, key);
-    put_u32(kvs, 4);
-    put_u32(kvs, value);
-    ++n_kvs;
-  }
-  void tensor(const std::string& name, const std::vector<uint64_t>& ne, uint32_t type, uint64_t offset) {
-    put_string(infos, name);
-    put_u32(infos, static_cast<uint32_t>(ne.size()));
-    for (uint64_t d : ne) put_u64(infos, d);
-    put_u32(infos, type);
-    put_u64(infos, offset);
-    ++n_tensors;
-  }
-  std::string bytes() const {
-    std::string out = magic;
-    put_u32(out, version);
-    put_u64(out, tensor_count.value_or(n_tensors));
-    put_u64(out, kv_count.value_or(n_kvs));
-    out += kvs + infos;
-    out.append((alignment - out.size() % alignment) % alignment, '\0');
-    out.append(data_bytes, '\0');
-    return out;
-  }
+struct Crafted : test::GgufBuilder {
   std::string write(const TempDir& dir) const {
     const std::string path = dir.file("crafted.gguf");
-    std::ofstream(path, std::ios::binary) << bytes();
+    GgufBuilder::write(path);
     return path;
   }
 };
