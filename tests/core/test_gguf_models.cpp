@@ -69,6 +69,29 @@ TEST(GgufModel, EveryFamilyHasAGgufCopy) {
   EXPECT_EQ(families, (std::set<std::string>{"gpt2", "gpt_neox", "llama", "qwen2"}));
 }
 
+// The compute dtype applies to GGUF weights as to the folder's: same weights,
+// same bfloat16 logits.
+TEST(GgufModel, Bfloat16ComputeEqualsTheFolders) {
+  LoadOptions options;
+  options.device = test::device();
+  options.dtype = "bfloat16";
+  auto gguf = load_model(test::data("gguf/models/llama_gqa.gguf"), options);
+  auto folder = load_model(test::data("models/llama_gqa"), options);
+  EXPECT_EQ(gguf->dtype(), c10::kBFloat16);
+  const std::vector<int64_t> ids = {1, 5, 9, 200, 37, 511};
+  EXPECT_TRUE(at::equal(gguf->run(ids).logits, folder->run(ids).logits));
+}
+
+TEST(GgufModel, AFileThatIsNeitherIsRejected) {
+  const std::string path = test::data("tokenizers/corpus.json");
+  try {
+    load_model(path);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), path + ": not a model: expected a Hugging Face model folder or a .gguf file");
+  }
+}
+
 TEST(GgufModel, UnsupportedArchitectureIsNamed) {
   // The quantization goldens declare architecture glassbox_test.
   try {
