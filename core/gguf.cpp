@@ -60,6 +60,12 @@ std::string quoted(const std::string& s) { return "'" + s + "'"; }
 
 // ---------------------------------------------------------------- parsing
 
+uint64_t little_endian(const unsigned char* p, int bytes) {
+  uint64_t value = 0;
+  for (int i = bytes; i-- > 0;) value = (value << 8) | p[i];
+  return value;
+}
+
 // Reads little-endian fields; every read is bounds-checked and a failure names
 // the file and what was being read.
 class Cursor {
@@ -69,23 +75,25 @@ class Cursor {
   uint64_t remaining() const { return size_ - position_; }
 
   uint64_t read_uint(size_t bytes, const std::string& what) {
-    need(bytes, what);
-    uint64_t value = 0;
-    for (size_t i = bytes; i-- > 0;) value = (value << 8) | data_[position_ + i];
-    position_ += bytes;
-    return value;
+    return little_endian(skip(bytes, what), static_cast<int>(bytes));
   }
   uint32_t u32(const std::string& what) { return static_cast<uint32_t>(read_uint(4, what)); }
   uint64_t u64(const std::string& what) { return read_uint(8, what); }
 
-  std::string string(const std::string& what) {
+  // A view into the mapping.
+  std::string_view string(const std::string& what) {
     const uint64_t length = u64(what + " length");
     if (length > remaining())
       fail(path_, what + ": length " + std::to_string(length) + " extends past the end of the file (" +
                       std::to_string(remaining()) + " bytes left at byte " + std::to_string(position_) + ")");
-    std::string s(reinterpret_cast<const char*>(data_ + position_), static_cast<size_t>(length));
-    position_ += static_cast<size_t>(length);
-    return s;
+    return {reinterpret_cast<const char*>(skip(static_cast<size_t>(length), what)), static_cast<size_t>(length)};
+  }
+
+  const unsigned char* skip(size_t bytes, const std::string& what) {
+    need(bytes, what);
+    const unsigned char* start = data_ + position_;
+    position_ += bytes;
+    return start;
   }
 
  private:
@@ -120,46 +128,56 @@ uint32_t value_type(Cursor& in, const std::string& path, const std::string& what
   return type;
 }
 
+// Sets a scalar value of v.type from its raw little-endian bits.
+void set_scalar(GgufValue& v, uint64_t raw) {
+  const auto set_signed = [&v](int64_t value) {
+    v.integer = value;
+    v.unsigned_integer = value < 0 ? 0 : static_cast<uint64_t>(value);
+    v.number = static_cast<double>(value);
+  };
+  switch (v.type) {
+    case GgufValueType::UINT8: case GgufValueType::UINT16: case GgufValueType::UINT32: case GgufValueType::UINT64:
+      v.unsigned_integer = raw;
+      v.integer = raw > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(raw);
+      v.number = static_cast<double>(raw);
+      break;
+    case GgufValueType::INT8: set_signed(static_cast<int8_t>(raw)); break;
+    case GgufValueType::INT16: set_signed(static_cast<int16_t>(raw)); break;
+    case GgufValueType::INT32: set_signed(static_cast<int32_t>(raw)); break;
+    case GgufValueType::INT64: set_signed(static_cast<int64_t>(raw)); break;
+    case GgufValueType::BOOL: set_signed(static_cast<int64_t>(raw)); break;
+    case GgufValueType::FLOAT32: {
+      const uint32_t bits = static_cast<uint32_t>(raw);
+      float f;
+      std::memcpy(&f, &bits, 4);
+      v.number = f;
+      break;
+    }
+    default:  // FLOAT64
+      std::memcpy(&v.number, &raw, 8);
+      break;
+  }
+}
+
+// Arrays of arrays are held as values (about 200 bytes each); longer ones
+// would let a small file claim gigabytes.
+constexpr uint64_t kMaxNestedArrays = 1 << 16;
+
+// Numeric and string arrays stay in the mapping (strings as views), so no
+// claimed length costs more memory than the file's own bytes.
 GgufValue read_value(Cursor& in, const std::string& path, uint32_t type, const std::string& what, int depth) {
   GgufValue v;
   v.type = static_cast<GgufValueType>(type);
   const int bytes = scalar_bytes(type);
   if (bytes > 0) {
     const uint64_t raw = in.read_uint(static_cast<size_t>(bytes), what);
-    const auto set_signed = [&v](int64_t value) {
-      v.integer = value;
-      v.unsigned_integer = value < 0 ? 0 : static_cast<uint64_t>(value);
-      v.number = static_cast<double>(value);
-    };
-    switch (v.type) {
-      case GgufValueType::UINT8: case GgufValueType::UINT16: case GgufValueType::UINT32: case GgufValueType::UINT64:
-        v.unsigned_integer = raw;
-        v.integer = raw > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(raw);
-        v.number = static_cast<double>(raw);
-        break;
-      case GgufValueType::INT8: set_signed(static_cast<int8_t>(raw)); break;
-      case GgufValueType::INT16: set_signed(static_cast<int16_t>(raw)); break;
-      case GgufValueType::INT32: set_signed(static_cast<int32_t>(raw)); break;
-      case GgufValueType::INT64: set_signed(static_cast<int64_t>(raw)); break;
-      case GgufValueType::BOOL:
-        if (raw > 1) fail(path, what + ": bool value " + std::to_string(raw) + " is neither 0 nor 1");
-        set_signed(static_cast<int64_t>(raw));
-        break;
-      case GgufValueType::FLOAT32: {
-        const uint32_t bits = static_cast<uint32_t>(raw);
-        float f;
-        std::memcpy(&f, &bits, 4);
-        v.number = f;
-        break;
-      }
-      default:  // FLOAT64
-        std::memcpy(&v.number, &raw, 8);
-        break;
-    }
+    if (v.type == GgufValueType::BOOL && raw > 1)
+      fail(path, what + ": bool value " + std::to_string(raw) + " is neither 0 nor 1");
+    set_scalar(v, raw);
     return v;
   }
   if (v.type == GgufValueType::STRING) {
-    v.string = in.string(what);
+    v.string = std::string(in.string(what));
     return v;
   }
   // ARRAY: element type, count, elements.
@@ -174,9 +192,24 @@ GgufValue read_value(Cursor& in, const std::string& path, uint32_t type, const s
   if (count > in.remaining() / min_element_bytes)
     fail(path, what + ": array length " + std::to_string(count) + " extends past the end of the file (" +
                    std::to_string(in.remaining()) + " bytes left)");
-  v.array.reserve(static_cast<size_t>(count));
-  for (uint64_t i = 0; i < count; ++i)
-    v.array.push_back(read_value(in, path, element, what + "[" + std::to_string(i) + "]", depth + 1));
+  v.count = count;
+  if (element_bytes > 0) {
+    v.scalars = in.skip(static_cast<size_t>(count) * static_cast<size_t>(element_bytes), what);
+    if (v.element_type == GgufValueType::BOOL) {
+      for (uint64_t i = 0; i < count; ++i)
+        if (v.scalars[i] > 1) fail(path, what + "[" + std::to_string(i) + "]: bool value is neither 0 nor 1");
+    }
+  } else if (v.element_type == GgufValueType::STRING) {
+    v.strings.reserve(static_cast<size_t>(count));
+    for (uint64_t i = 0; i < count; ++i) v.strings.push_back(in.string(what + "[" + std::to_string(i) + "]"));
+  } else {
+    if (count > kMaxNestedArrays)
+      fail(path, what + ": " + std::to_string(count) + " nested arrays (at most " +
+                     std::to_string(kMaxNestedArrays) + " are read)");
+    v.arrays.reserve(static_cast<size_t>(count));
+    for (uint64_t i = 0; i < count; ++i)
+      v.arrays.push_back(read_value(in, path, element, what + "[" + std::to_string(i) + "]", depth + 1));
+  }
   return v;
 }
 
@@ -467,6 +500,16 @@ bool GgufValue::is_integer() const {
   }
 }
 
+GgufValue GgufValue::element(size_t i) const {
+  if (type != GgufValueType::ARRAY || !scalars || i >= count)
+    throw Error("GgufValue::element: no numeric element " + std::to_string(i));
+  GgufValue e;
+  e.type = element_type;
+  const int bytes = scalar_bytes(static_cast<uint32_t>(element_type));
+  set_scalar(e, little_endian(scalars + i * static_cast<size_t>(bytes), bytes));
+  return e;
+}
+
 bool GgufValue::is_number() const {
   return is_integer() || type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64;
 }
@@ -513,7 +556,7 @@ std::shared_ptr<GgufFile> GgufFile::open(const std::string& path) {
                    std::to_string(file.size()) + " bytes could hold");
 
   for (uint64_t i = 0; i < kv_count; ++i) {
-    const std::string key = in.string("metadata key " + std::to_string(i));
+    const std::string key(in.string("metadata key " + std::to_string(i)));
     if (key.empty()) fail(path, "metadata key " + std::to_string(i) + " is empty");
     const std::string what = "metadata " + quoted(key);
     const uint32_t type = value_type(in, path, what);
@@ -531,7 +574,7 @@ std::shared_ptr<GgufFile> GgufFile::open(const std::string& path) {
   result->tensors_.reserve(static_cast<size_t>(tensor_count));
   for (uint64_t i = 0; i < tensor_count; ++i) {
     GgufTensor t;
-    t.name = in.string("tensor " + std::to_string(i) + " name");
+    t.name = std::string(in.string("tensor " + std::to_string(i) + " name"));
     const std::string what = "tensor " + quoted(t.name);
     if (result->tensor_index_.count(t.name)) fail(path, what + " appears twice");
     const uint32_t n_dims = in.u32(what + " dimension count");
@@ -639,21 +682,17 @@ std::vector<std::string> GgufFile::strings(const std::string& key) const {
   if (!v) return {};
   if (v->type != GgufValueType::ARRAY || v->element_type != GgufValueType::STRING)
     fail(path(), "metadata " + quoted(key) + " is not an array of strings");
-  std::vector<std::string> out;
-  out.reserve(v->array.size());
-  for (const GgufValue& element : v->array) out.push_back(element.string);
-  return out;
+  return std::vector<std::string>(v->strings.begin(), v->strings.end());
 }
 
 std::vector<double> GgufFile::numbers(const std::string& key) const {
   const GgufValue* v = find(key);
   if (!v) return {};
-  if (v->type != GgufValueType::ARRAY ||
-      !std::all_of(v->array.begin(), v->array.end(), [](const GgufValue& e) { return e.is_number(); }))
+  if (v->type != GgufValueType::ARRAY || !v->scalars || v->element_type == GgufValueType::BOOL)
     fail(path(), "metadata " + quoted(key) + " is not an array of numbers");
   std::vector<double> out;
-  out.reserve(v->array.size());
-  for (const GgufValue& element : v->array) out.push_back(element.number);
+  out.reserve(static_cast<size_t>(v->count));
+  for (uint64_t i = 0; i < v->count; ++i) out.push_back(v->element(static_cast<size_t>(i)).number);
   return out;
 }
 

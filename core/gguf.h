@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/safetensors.h"
@@ -31,8 +32,15 @@ struct GgufValue {
   uint64_t unsigned_integer = 0;
   double number = 0;
   std::string string;
-  GgufValueType element_type = GgufValueType::UINT8;  // ARRAY only
-  std::vector<GgufValue> array;
+  // ARRAY: `count` elements of `element_type`. Numbers and bools stay in the
+  // file's mapping (read them with element()), strings are views into it, so
+  // a value must not outlive its GgufFile; arrays of arrays are values.
+  GgufValueType element_type = GgufValueType::UINT8;
+  uint64_t count = 0;
+  const unsigned char* scalars = nullptr;
+  std::vector<std::string_view> strings;
+  std::vector<GgufValue> arrays;
+  GgufValue element(size_t i) const;  // a numeric or bool element; throws Error otherwise
 
   bool is_integer() const;  // any integer type (not BOOL)
   bool is_number() const;   // integer or float

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <random>
 
 #include "core/error.h"
@@ -298,6 +299,31 @@ TEST(Gguf, UnsupportedTypeNamesTensorAndType) {
     EXPECT_NE(message.find("tensor 'blk.0.attn_q.weight' has type Q8_1, which is not supported"), std::string::npos)
         << message;
   }
+}
+
+// Damaged anywhere in its header, a real file either still opens or gives one
+// Error naming it: never a crash or a huge allocation.
+TEST(Gguf, DamagedHeadersGiveErrorsNotCrashes) {
+  std::ifstream in(test::data("gguf/quant_types.gguf"), std::ios::binary);
+  const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t header_bytes = 1472;  // where the first tensor's data starts
+  std::mt19937 rng(11);
+  TempDir dir;
+  const std::string path = dir.file("damaged.gguf");
+  int rejected = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bytes = original;
+    for (int flips = 1 + static_cast<int>(rng() % 4); flips > 0; --flips)
+      bytes[rng() % header_bytes] = static_cast<char>(rng());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    try {
+      GgufFile::open(path);
+    } catch (const Error& e) {
+      ASSERT_EQ(std::string(e.what()).rfind(path + ": ", 0), 0u) << e.what();
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 100);
 }
 
 // Many threads give the same floats as one.
