@@ -1,5 +1,5 @@
 #pragma once
-// A plot as it is exported (DESIGN.md §3): what every probe returns for the
+// A plot as it is exported (docs/file-formats.md#plot-export): what every probe returns for the
 // views and for HDF5. No torch or Qt here.
 #include <cstdint>
 #include <string>
@@ -40,7 +40,7 @@ struct PlotMeta {
   std::string probe, params_json, model;
 };
 
-// Writes /plots/<name>/{data,x,y,series} and the attributes of DESIGN.md §3
+// Writes /plots/<name>/{data,x,y,series} and the attributes of docs/file-formats.md#plot-export
 // under `root` ("/plots" for exports, "/analyses/<id>" for sessions).
 void write_plot(h5::Writer& file, const std::string& group, const Plot& plot, const PlotMeta& meta);
 void write_plots(h5::Writer& file, const std::vector<Plot>& plots, const PlotMeta& meta,

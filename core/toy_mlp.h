@@ -1,5 +1,5 @@
 #pragma once
-// The modular-arithmetic MLP of Doshi et al. (DESIGN.md §5):
+// The modular-arithmetic MLP of Doshi et al. (docs/methods.md#the-grok-mlp):
 //   logits = W2 · h,  h = BN((W1 x)²) (BatchNorm optional),  x = [onehot(a); onehot(b)].
 // The one-hot product W1 x is an embedding lookup: row a plus row p+b of W1ᵀ.
 // Hook points: hook_hidden_pre = W1 x and hook_hidden_post = h, the neurons'

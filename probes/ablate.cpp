@@ -8,6 +8,9 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include <fstream>
+#include "core/tokenizer.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -148,6 +151,69 @@ std::vector<Plot> to_plots(const AblateResult& result) {
     plots.push_back(prob);
   }
   return plots;
+}
+
+std::vector<std::vector<int64_t>> read_reference_prompts(const std::string& path, bool ids, const Model& model) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open file");
+  if (!ids && !model.tokenizer()) fail(path, "the model has no tokenizer; give reference token ids");
+  std::vector<std::vector<int64_t>> prompts;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    prompts.push_back(ids ? parse_token_ids(line, model.info().d_vocab, path + ": line " + std::to_string(number))
+                          : model.tokenizer()->encode(line));
+  }
+  if (prompts.empty()) fail(path, "no reference prompts in the file");
+  return prompts;
+}
+
+Analysis ablate_analysis() {
+  Analysis a;
+  a.id = "ablate";
+  a.title = "Ablation";
+  a.description = "Zero or mean ablation of MLP neurons and attention heads: the change in next-token loss and in a "
+                  "target's probability.";
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{
+        ParamSpec::of(ParamType::heads, "heads", "Heads", "0:0",
+                      "Heads to ablate: LAYER:HEAD, comma-separated (empty: none)."),
+        ParamSpec::of(ParamType::neurons, "neurons", "Neurons", "",
+                      "MLP neurons to ablate: LAYER:INDEX, comma-separated."),
+        ParamSpec::choice("mode", "Mode", {"zero", "mean"},
+                          "zero: set to 0; mean: the mean over the reference prompts (default: the prompt)."),
+        ParamSpec::of(ParamType::file, "reference_prompts", "Reference prompts", "",
+                      "Mean ablation: a text file with one prompt per line (optional)."),
+        ParamSpec::of(ParamType::file, "reference_tokens", "Reference token ids", "",
+                      "Mean ablation: a file with one prompt of comma-separated token ids per line (optional)."),
+        ParamSpec::of(ParamType::token, "target", "Target token", "", "Token whose probability is reported."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    AblateParams p;
+    p.tokens = in.tokens;
+    p.heads = v.heads("heads");
+    p.neurons = v.neurons("neurons");
+    p.mode = v.text("mode") == "mean" ? AblationMode::mean : AblationMode::zero;
+    const std::string prompts = v.text("reference_prompts"), ids = v.text("reference_tokens");
+    if (!prompts.empty() && !ids.empty()) fail("ablate", "give reference prompts or reference token ids, not both");
+    if ((!prompts.empty() || !ids.empty()) && p.mode != AblationMode::mean)
+      fail("ablate", "reference prompts are for mode mean");
+    if (!prompts.empty()) p.reference = read_reference_prompts(prompts, false, model);
+    if (!ids.empty()) p.reference = read_reference_prompts(ids, true, model);
+    p.target = v.token("target");
+    const AblateResult r = ablate(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"clean_loss", r.clean_loss},
+                   {"ablated_loss", r.ablated_loss},
+                   {"loss_change", r.ablated_loss - r.clean_loss}};
+    if (p.target) {
+      out.summary["clean_target_prob"] = r.target_prob[0][-1].item<double>();
+      out.summary["ablated_target_prob"] = r.target_prob[1][-1].item<double>();
+    }
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

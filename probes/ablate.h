@@ -1,5 +1,5 @@
 #pragma once
-// Neuron and head ablation (DESIGN.md §5): set chosen MLP neurons
+// Neuron and head ablation (docs/methods.md#ablation-zero-and-mean): set chosen MLP neurons
 // (blocks.l.mlp.hook_post) or attention heads (blocks.l.attn.hook_z) to zero
 // or to their mean activation, rerun the prompt, and compare with the clean
 // run: next-token cross-entropy over the prompt and a target token's
@@ -18,10 +18,6 @@
 
 namespace glassbox::probes {
 
-struct NeuronRef {
-  int layer = 0;
-  int64_t neuron = 0;
-};
 enum class AblationMode { zero, mean };
 
 struct AblateParams {
@@ -43,6 +39,10 @@ struct AblateResult {
 };
 
 AblateResult ablate(const Model& model, const AblateParams& params, const Progress& progress);
+
+// Prompts for mean ablation, one per non-empty line: text for the tokenizer,
+// or (ids) comma-separated token ids. Error naming the file and line.
+std::vector<std::vector<int64_t>> read_reference_prompts(const std::string& path, bool ids, const Model& model);
 
 // /plots/ablate_summary: table [2 rows (clean, ablated), columns loss and, with
 //   a target, target_prob (at the last position)];

@@ -8,7 +8,9 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/tokenizer.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -74,20 +76,20 @@ Plot head_plot(const std::string& name, const std::string& title, const at::Tens
 }  // namespace
 
 AttentionResult attention(const Model& model, const AttentionParams& params, const Progress& progress) {
-  as_transformer(model, "attention");
+  as_transformer(model, "attention-heads");
   const ModelInfo& info = model.info();
   if (params.induction_seq_len < 0)
-    fail("attention", "induction-seq-len must be positive, got " + std::to_string(params.induction_seq_len));
+    fail("attention-heads", "induction-seq-len must be positive, got " + std::to_string(params.induction_seq_len));
   if (params.tokens.empty() && params.induction_seq_len == 0)
-    fail("attention", "needs a prompt, or induction-seq-len for a repeated random sequence");
+    fail("attention-heads", "needs a prompt, or induction-seq-len for a repeated random sequence");
   std::vector<int64_t> score_tokens = params.tokens;
   if (params.induction_seq_len > 0) {
     const int64_t length = 2 * int64_t{params.induction_seq_len} + (params.bos ? 1 : 0);
     if (params.induction_seq_len >= info.d_vocab)
-      fail("attention", "induction-seq-len " + std::to_string(params.induction_seq_len) +
+      fail("attention-heads", "induction-seq-len " + std::to_string(params.induction_seq_len) +
                             " needs that many distinct tokens; the vocabulary has " + std::to_string(info.d_vocab));
     if (info.n_ctx > 0 && length > info.n_ctx)
-      fail("attention", "induction-seq-len " + std::to_string(params.induction_seq_len) + " makes " +
+      fail("attention-heads", "induction-seq-len " + std::to_string(params.induction_seq_len) + " makes " +
                             std::to_string(length) + " tokens, more than the model's context of " +
                             std::to_string(info.n_ctx));
     score_tokens = repeated_random_tokens(params.induction_seq_len, info.d_vocab, params.seed, params.bos);
@@ -132,6 +134,90 @@ std::vector<Plot> to_plots(const AttentionResult& result) {
   plots.push_back(head_plot("head_duplicate_token", "Duplicate-token score", result.duplicate_token));
   plots.push_back(head_plot("head_induction", "Induction score", result.induction));
   return plots;
+}
+
+
+AttentionPattern attention_pattern(const Model& model, const std::vector<int64_t>& tokens, HeadRef head,
+                                   const Progress& progress) {
+  as_transformer(model, "attention-pattern");
+  const ModelInfo& info = model.info();
+  if (tokens.empty()) fail("attention-pattern", "the prompt has no tokens");
+  if (head.layer < 0 || head.layer >= info.n_layers || head.head < 0 || head.head >= info.n_heads)
+    fail("attention-pattern", "head " + head_label(head) + " is outside the model");
+  c10::InferenceMode inference;
+  RunOptions options;
+  options.capture = NameFilter("blocks\\." + std::to_string(head.layer) + "\\.attn\\.hook_pattern");
+  progress.update(0.1, "forward pass");
+  AttentionPattern r;
+  r.head = head;
+  r.token_strings = model.token_strings(tokens);
+  r.layer_patterns = model.run(tokens, options).cache.get(hook_name(Hook::pattern, head.layer)).to(at::kCPU, at::kFloat);
+  return r;
+}
+
+std::vector<Plot> to_plots(const AttentionPattern& r) {
+  const Axis tokens = token_axis(r.token_strings);
+  std::vector<std::string> heads;
+  for (int h = 0; h < r.layer_patterns.size(0); ++h) heads.push_back(head_label({r.head.layer, h}));
+  const std::string label = head_label(r.head), layer = std::to_string(r.head.layer);
+  return {make_plot("heatmap", "pattern_" + label, "Attention pattern " + label, r.layer_patterns[r.head.head], tokens,
+                    tokens, "key", "query", "attention"),
+          make_plot("heatmap", "last_token_L" + layer, "Attention from the last token, layer " + layer,
+                    r.layer_patterns.select(1, r.layer_patterns.size(1) - 1), tokens, label_axis(heads), "key", "head",
+                    "attention")};
+}
+
+Analysis attention_pattern_analysis() {
+  Analysis a;
+  a.id = "attention-pattern";
+  a.title = "Attention";
+  a.description = "Attention pattern of one head (query rows, key columns), and where every head of the layer "
+                  "looks from the last token.";
+  a.live = true;
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{ParamSpec::of(ParamType::head, "head", "Head", "0:0", "LAYER:HEAD, e.g. 3:7.", true)};
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    const AttentionPattern r = attention_pattern(model, in.tokens, *v.head("head"), progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"head", head_label(r.head)},
+                   {"last_token_attention", to_floats(r.layer_patterns[r.head.head][-1])}};
+    return out;
+  };
+  return a;
+}
+
+Analysis attention_heads_analysis() {
+  Analysis a;
+  a.id = "attention-heads";
+  a.title = "Attention heads";
+  a.description = "Patterns of every head, and previous-token, duplicate-token and induction scores measured on a "
+                  "repeated random sequence.";
+  a.needs.prompt = Need::optional;
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        ParamSpec::integer("induction_seq_len", "Random half-length", 20, 0, std::max<int64_t>(m.n_ctx / 2 - 1, 0),
+                           "Length of the random sequence that is repeated to score heads; 0: score the prompt."),
+        ParamSpec::integer("seed", "Seed", 0, 0, 1000000, "Seed of the random sequence."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    AttentionParams p;
+    p.tokens = in.tokens;
+    p.induction_seq_len = static_cast<int>(v.integer("induction_seq_len"));
+    p.seed = static_cast<uint64_t>(v.integer("seed"));
+    // The random sequence starts like the prompt: with BOS when the prompt does.
+    const std::optional<int64_t> bos = model.tokenizer() ? model.tokenizer()->bos_id() : std::nullopt;
+    if (bos && (in.tokens.empty() ? in.add_special_tokens : in.tokens.front() == *bos)) p.bos = bos;
+    const AttentionResult r = attention(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"score_tokens", r.score_tokens},
+                   {"previous_token", to_floats(r.previous_token)},
+                   {"duplicate_token", to_floats(r.duplicate_token)},
+                   {"induction", to_floats(r.induction)}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

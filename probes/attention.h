@@ -1,5 +1,5 @@
 #pragma once
-// Attention maps (DESIGN.md §5): every head's pattern with token labels, an
+// Attention maps (docs/methods.md#attention-patterns-and-head-scores): every head's pattern with token labels, an
 // all-heads overview, and per-head scores in the TransformerLens style. With
 // A[i, j] the attention from query i to key j, each score is the attention a
 // query pays to a set of keys, summed over the set and averaged over the
@@ -20,6 +20,7 @@
 #include "core/model.h"
 #include "core/plot.h"
 #include "core/progress.h"
+#include "probes/params.h"
 
 namespace glassbox::probes {
 
@@ -46,5 +47,19 @@ AttentionResult attention(const Model& model, const AttentionParams& params, con
 // /plots/head_previous_token, head_duplicate_token, head_induction: heatmaps
 //   [layer, head].
 std::vector<Plot> to_plots(const AttentionResult& result);
+
+// One head's pattern and where every head of its layer looks from the last token.
+struct AttentionPattern {
+  HeadRef head;
+  std::vector<std::string> token_strings;
+  at::Tensor layer_patterns;  // [n_heads, T query, T key] of head.layer
+};
+
+AttentionPattern attention_pattern(const Model& model, const std::vector<int64_t>& tokens, HeadRef head,
+                                   const Progress& progress);
+
+// /plots/pattern_L{l}H{h}: heatmap [query, key]; /plots/last_token_L{l}:
+// heatmap [head, key] of the last query's attention.
+std::vector<Plot> to_plots(const AttentionPattern& result);
 
 }  // namespace glassbox::probes

@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "core/tokenizer.h"
 #include "probes/common.h"
+#include "datasets/two_hop_csv.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -401,6 +403,114 @@ std::vector<Plot> to_plots(const BackpatchDatasetResult& r) {
                              "originally correct queries still correct with each back-patch", r.success_correct,
                              "fraction of rows"));
   return plots;
+}
+
+namespace {
+
+// The last token of `text` in the prompt; inside a prompt a word usually
+// carries its leading space ("Imagine" -> " Imagine"), so that is tried first.
+int64_t span_position(const Model& model, const std::vector<int64_t>& tokens, const std::string& text,
+                      const std::string& where) {
+  if (!model.tokenizer()) fail(where, "a span needs a model with a tokenizer; give a position");
+  for (const std::string& variant : {" " + text, text}) {
+    const int64_t end = span_end(tokens, model.tokenizer()->encode(variant));
+    if (end >= 0) return end;
+  }
+  fail(where, "the span '" + text + "' does not occur in the prompt's tokens");
+}
+
+}  // namespace
+
+Analysis backpatch_analysis() {
+  Analysis a;
+  a.id = "backpatch";
+  a.title = "Back-patching";
+  a.description = "Patch block ℓ1's output at a position back into block ℓ2 < ℓ1 and measure the target at the last "
+                  "position (Biran et al., \"Hopping Too Late\").";
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        ParamSpec::position("position", "Position", m.n_ctx, "Patched position (click a chip); -1 is the last token."),
+        ParamSpec::of(ParamType::text, "span", "Span", "",
+                      "Patch the last token of this text in the prompt instead of Position (optional)."),
+        ParamSpec::of(ParamType::token, "target", "Target token", "",
+                      "One token read at the last position; empty: the model's own top prediction."),
+        ParamSpec::integer("generate", "Generate tokens", 0, 0, 64, "Greedy tokens per cell; 0: none."),
+        ParamSpec::of(ParamType::text_list, "answers", "Accepted answers", "",
+                      "Comma-separated; a generation is correct if it contains one (case-insensitive)."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    BackpatchParams p;
+    p.tokens = in.tokens;
+    const std::string span = v.text("span");
+    p.position = span.empty() ? v.integer("position") : span_position(model, p.tokens, span, "backpatch");
+    const auto target = v.token("target");
+    p.target = target ? *target : model.run(p.tokens).logits[-1].argmax().item<int64_t>();
+    p.generate = static_cast<int>(v.integer("generate"));
+    p.answers = v.texts("answers");
+    const BackpatchResult r = backpatch(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"position", r.position},
+                   {"target", p.target},
+                   {"clean_target_prob", r.clean_prob},
+                   {"best_patch_target_prob", r.target_prob.nan_to_num(-1).max().item<double>()}};
+    if (p.generate > 0) out.summary["clean_generation"] = r.clean_generation;
+    if (!p.answers.empty()) {
+      out.summary["clean_correct"] = r.clean_correct;
+      out.summary["successful_cells"] = r.success.nan_to_num(0).sum().item<double>();
+    }
+    return out;
+  };
+  return a;
+}
+
+Analysis backpatch_dataset_analysis() {
+  Analysis a;
+  a.id = "backpatch-dataset";
+  a.title = "Back-patching a data set";
+  a.description = "The back-patching grid with greedy generation for every query of a two-hop CSV: which patches "
+                  "fix originally incorrect answers.";
+  a.needs.prompt = Need::none;
+  a.needs.dataset = Need::required;
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        // Generation shares the context with the prompt: a quarter of it, at most 10, by default.
+        ParamSpec::integer("generate", "Generate tokens", std::clamp<int64_t>(m.n_ctx / 4, 1, 10), 1, 64,
+                           "Greedy tokens per cell."),
+        ParamSpec::position("position", "Position", m.n_ctx, "Patched position in every query; -1 is the last."),
+        ParamSpec::boolean("span_e1", "At the first entity", false,
+                           "Patch the last token of each row's e1 instead of Position."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    if (!model.tokenizer()) fail(in.dataset, "a data set of prompts needs a model with a tokenizer");
+    const bool at_e1 = v.flag("span_e1");
+    std::vector<BackpatchQuery> queries;
+    for (const datasets::TwoHopQuery& row : datasets::load_two_hop_csv(in.dataset)) {
+      BackpatchQuery q;
+      const std::string where = in.dataset + ": row " + std::to_string(row.row);
+      q.label = "row " + std::to_string(row.row) + ": " + row.prompt;
+      q.tokens = model.tokenizer()->encode(row.prompt, in.add_special_tokens);
+      q.position = at_e1 ? span_position(model, q.tokens, row.e1_label, where) : v.integer("position");
+      q.answers = row.answers();
+      queries.push_back(std::move(q));
+    }
+    const BackpatchDatasetResult r =
+        backpatch_dataset(model, queries, static_cast<int>(v.integer("generate")), progress);
+    AnalysisOutput out{to_plots(r)};
+    int counts[2] = {0, 0}, fixed[2] = {0, 0};
+    for (const auto& row : r.rows) {
+      ++counts[row.originally_correct];
+      fixed[row.originally_correct] += row.fixed();
+    }
+    out.summary = {{"queries", r.rows.size()},
+                   {"originally_correct", counts[1]},
+                   {"originally_correct_with_some_patch", fixed[1]},
+                   {"originally_incorrect", counts[0]},
+                   {"originally_incorrect_fixed_by_some_patch", fixed[0]}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

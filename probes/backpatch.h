@@ -1,5 +1,5 @@
 #pragma once
-// Back-patching (Biran et al., "Hopping Too Late"; DESIGN.md §5): run the
+// Back-patching (Biran et al., "Hopping Too Late"; docs/methods.md#back-patching): run the
 // prompt, take the output of block ℓ1 (blocks.ℓ1.hook_resid_post) at one
 // position, rerun the prompt with the output of an earlier block ℓ2 < ℓ1 at
 // that position replaced by it, and read the last position: the target

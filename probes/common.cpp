@@ -6,27 +6,6 @@
 
 namespace glassbox::probes {
 
-HeadRef parse_head(const std::string& text, const ModelInfo& info, const std::string& flag) {
-  const size_t colon = text.find(':');
-  auto number = [&](const std::string& part) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) {
-      fail("command line", flag + " must be LAYER:HEAD (e.g. 3:7), got '" + text + "'");
-    }
-    return std::stoi(part);
-  };
-  if (colon == std::string::npos) number("");
-  HeadRef ref{number(text.substr(0, colon)), number(text.substr(colon + 1))};
-  if (ref.layer >= info.n_layers || ref.head >= info.n_heads) {
-    fail("command line", flag + " " + text + " is outside the model's " + std::to_string(info.n_layers) +
-                             " layers x " + std::to_string(info.n_heads) + " heads");
-  }
-  return ref;
-}
-
-std::string head_label(const HeadRef& head) {
-  return "L" + std::to_string(head.layer) + "H" + std::to_string(head.head);
-}
-
 const Transformer& as_transformer(const Model& model, const std::string& probe) {
   const auto* t = dynamic_cast<const Transformer*>(&model);
   if (!t) fail(probe, "needs a transformer; " + model.dir() + " is a " + model.info().family + " model");

@@ -10,16 +10,9 @@
 #include "core/plot.h"
 #include "core/progress.h"
 #include "core/transformer.h"
+#include "probes/params.h"
 
 namespace glassbox::probes {
-
-// One attention head.
-struct HeadRef {
-  int layer = 0, head = 0;
-};
-// "L:H" (e.g. "3:7"); Error naming `flag` if malformed or outside the model.
-HeadRef parse_head(const std::string& text, const ModelInfo& info, const std::string& flag);
-std::string head_label(const HeadRef& head);  // "L3H7"
 
 // The model as a transformer; Error naming the probe if it is not one (toy MLP).
 const Transformer& as_transformer(const Model& model, const std::string& probe);

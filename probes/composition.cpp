@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -256,6 +257,56 @@ std::vector<Plot> to_plots(const SvdInterventionResult& r) {
                             label_axis({"token id", "clean logit", "edited logit", "change"}),
                             label_axis(std::move(labels)), {}, "token", "logit"));
   return plots;
+}
+
+Analysis composition_analysis() {
+  Analysis a;
+  a.id = "composition";
+  a.title = "Composition";
+  a.description = "Q-, K- and V-composition scores of every earlier head into every later head (Elhage et al.), "
+                  "one sender's component-wise scores, and scaling one singular component of a head's OV on the "
+                  "prompt.";
+  a.needs.prompt = Need::optional;
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        ParamSpec::of(ParamType::head, "sender", "Sender", "",
+                      "LAYER:HEAD whose component-wise scores are shown (optional)."),
+        ParamSpec::of(ParamType::head, "intervene", "Intervene on", "",
+                      "LAYER:HEAD whose OV component is scaled on the prompt (optional)."),
+        ParamSpec::integer("component", "Component", 0, 0, std::max(m.d_head - 1, 0),
+                           "Singular component of the intervened head's OV (0 = largest)."),
+        ParamSpec::real("scale", "Scale", 0.0, -100.0, 100.0, "Factor on the component; 0 removes it."),
+        ParamSpec::of(ParamType::token, "target", "Target token", "",
+                      "Token whose probability the intervention reports (optional)."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    CompositionParams p;
+    p.sender = v.head("sender");
+    const CompositionResult r = composition(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    if (const auto head = v.head("intervene")) {
+      if (in.tokens.empty()) fail("composition", "an intervention needs a prompt");
+      SvdInterventionParams ip;
+      ip.tokens = in.tokens;
+      ip.head = *head;
+      ip.component = static_cast<int>(v.integer("component"));
+      ip.scale = v.real("scale");
+      ip.target = v.token("target").value_or(-1);
+      // Jobs run one at a time and svd_intervention restores W_O before it
+      // returns, so no other reader sees the edited weights.
+      const SvdInterventionResult ir = svd_intervention(const_cast<Model&>(model), ip, progress);
+      for (Plot& plot : to_plots(ir)) out.plots.push_back(std::move(plot));
+      out.summary["singular_value"] = ir.singular_value;
+      out.summary["largest_logit_change"] = (ir.edited_logits - ir.clean_logits).abs().max().item<double>();
+      if (ir.target >= 0) {
+        out.summary["clean_target_prob"] = ir.clean_prob;
+        out.summary["edited_target_prob"] = ir.edited_prob;
+      }
+    }
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

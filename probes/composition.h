@@ -1,6 +1,6 @@
 #pragma once
 // Composition between attention heads (Elhage et al. 2021; Merullo et al.,
-// "Talking Heads"; DESIGN.md §5), on raw weights.
+// "Talking Heads"; docs/methods.md#composition-scores), on raw weights.
 //
 // CS(A, B) = ‖AB‖_F / (‖A‖_F ‖B‖_F) with A = OV of an earlier (sender) head
 // and, for the later (receiver) head, as TransformerLens's

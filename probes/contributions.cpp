@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -143,6 +144,30 @@ std::vector<Plot> to_plots(const ContributionsResult& result) {
                               "‖softmax(z)−softmax(z̃)‖₂"));
   }
   return plots;
+}
+
+Analysis contributions_analysis() {
+  Analysis a;
+  a.id = "contributions";
+  a.title = "Layer contributions";
+  a.description = "How much each attention, MLP and whole layer changes the residual stream (norm ratios, "
+                  "cosines), and what skipping a layer does to later layers and the output.";
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{
+        ParamSpec::boolean("skip_layers", "Skip-layer effect", true, "One partial forward pass per layer.")};
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    ContributionsParams p;
+    p.tokens = in.tokens;
+    p.skip_layers = v.flag("skip_layers");
+    const ContributionsResult r = contributions(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"mean_attention_ratio", to_floats(r.norm_ratio[0].mean(-1))},
+                   {"mean_mlp_ratio", to_floats(r.norm_ratio[1].mean(-1))},
+                   {"mean_layer_ratio", to_floats(r.norm_ratio[2].mean(-1))}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,6 +1,6 @@
 #pragma once
 // How much each layer adds to the residual stream (Csordás et al., "Do Language
-// Models Use Their Depth Efficiently?", DESIGN.md §5). With h_l the residual
+// Models Use Their Depth Efficiently?", docs/methods.md#layer-contributions-and-skip-layer-effect). With h_l the residual
 // before block l (resid_pre), a_l the attention output and m_l the MLP output:
 // attention ‖a‖/‖h‖, MLP ‖m‖/‖h+a‖, layer ‖a+m‖/‖h‖ and the cosines cos(a,h),
 // cos(m,h+a), cos(a+m,h), per token. h+a is resid_pre + attn_out in every

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -129,6 +130,39 @@ std::vector<Plot> to_plots(const HeadSvdResult& r) {
           token_table("ov_input_tokens", "OV input directions of " + h + " through W_E", r.ov_input),
           token_table("qk_query_tokens", "QK query directions of " + h + " through W_E", r.qk_query),
           token_table("qk_key_tokens", "QK key directions of " + h + " through W_E", r.qk_key)};
+}
+
+Analysis head_svd_analysis() {
+  Analysis a;
+  a.id = "head-svd";
+  a.title = "Head SVD";
+  a.description = "Singular values of a head's OV and QK circuits, and their top singular directions read as "
+                  "tokens through the unembedding and embedding.";
+  a.live = true;
+  a.needs.prompt = Need::none;
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        ParamSpec::of(ParamType::head, "head", "Head", "0:0", "LAYER:HEAD, e.g. 3:7.", true),
+        ParamSpec::integer("directions", "Directions", 8, 1, std::max(m.d_head, 1), "Singular directions read out."),
+        ParamSpec::integer("top_k", "Tokens per direction", 10, 1, 50, "Tokens listed per direction."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs&, const ParamValues& v, const Progress& progress) {
+    HeadSvdParams p;
+    p.head = *v.head("head");
+    p.directions = static_cast<int>(v.integer("directions"));
+    p.top_k = static_cast<int>(v.integer("top_k"));
+    const HeadSvdResult r = head_svd(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    nlohmann::json top_output = nlohmann::json::array();
+    for (const auto& readout : r.ov_output) top_output.push_back(readout.texts.front());
+    out.summary = {{"head", head_label(p.head)},
+                   {"ov_singular_values", r.ov_singular_values},
+                   {"qk_singular_values", r.qk_singular_values},
+                   {"ov_output_top_token_per_direction", top_output}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,5 +1,5 @@
 #pragma once
-// Head SVD (Merullo et al., "Talking Heads"; Elhage et al. 2021; DESIGN.md §5).
+// Head SVD (Merullo et al., "Talking Heads"; Elhage et al. 2021; docs/methods.md#head-svd-ov-and-qk).
 // In the row-vector convention of the weights (x @ W):
 //   OV_h = W_V^h W_O^h: a source token's residual x contributes x·OV_h to the
 //        destination; OV = Σ σ_i u_i v_iᵀ reads along u_i (input side) and

@@ -5,6 +5,7 @@
 
 #include "probes/common.h"
 #include "probes/contributions.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -49,6 +50,26 @@ std::vector<Plot> to_plots(const ImportanceResult& result) {
                               token_axis(result.token_strings), number_axis(n_layers), "token", "layer", "1 − cos"));
   }
   return plots;
+}
+
+Analysis importance_analysis() {
+  Analysis a;
+  a.id = "importance";
+  a.title = "Module importance";
+  a.description = "S = 1 − cos(X, X + f(LN(X))) for each attention, MLP and block, per token (He et al.).";
+  a.live = true;
+  a.params = [](const ModelInfo&) { return std::vector<ParamSpec>{}; };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues&, const Progress& progress) {
+    ImportanceParams p;
+    p.tokens = in.tokens;
+    const ImportanceResult r = importance(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"mean_attention", to_floats(r.score[0].mean(-1))},
+                   {"mean_mlp", to_floats(r.score[1].mean(-1))},
+                   {"mean_block", to_floats(r.score[2].mean(-1))}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,6 +1,6 @@
 #pragma once
 // Module importance (He et al., "What Matters in Transformers? Not All
-// Attention is Needed", DESIGN.md §5): S = 1 − cos(X, X + f(LN(X))) with X a
+// Attention is Needed", docs/methods.md#module-importance): S = 1 − cos(X, X + f(LN(X))) with X a
 // module's residual input and X + f(LN(X)) its output, per token:
 //   attention: X = resid_pre, output resid_pre + attn_out;
 //   MLP: X = resid_mid (serial blocks) or resid_pre (parallel-residual blocks,

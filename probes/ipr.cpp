@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -72,6 +73,33 @@ std::vector<Plot> to_plots(const NeuronIpr& ipr, int bins) {
   }
   for (int64_t k = 0; k < n; ++k) neurons.x.values.push_back(double(k));
   return {histogram, neurons};
+}
+
+Analysis ipr_analysis() {
+  Analysis a;
+  a.id = "ipr";
+  a.title = "Neuron IPR";
+  a.description = "Inverse participation ratio of each hidden neuron's Fourier spectrum: low = memorizing, "
+                  "high = periodic (generalizing).";
+  a.live = true;  // cheap: one FFT per neuron
+  a.needs.prompt = Need::none;
+  a.needs.transformer = false;
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{ParamSpec::integer("bins", "Histogram bins", 50, 5, 200, "Bins over [0, 1].")};
+  };
+  a.run = [](const Model& model, const AnalysisInputs&, const ParamValues& v, const Progress& progress) {
+    progress.update(0.1, "IPR per neuron");
+    const NeuronIpr ipr = neuron_ipr(require_toy_mlp(model, "ipr"));
+    AnalysisOutput out{to_plots(ipr, static_cast<int>(v.integer("bins")))};
+    std::vector<double> sorted = ipr.score;
+    std::sort(sorted.begin(), sorted.end());
+    out.summary = {{"neurons", sorted.size()},
+                   {"ipr_min", sorted.front()},
+                   {"ipr_median", sorted[sorted.size() / 2]},
+                   {"ipr_max", sorted.back()}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,6 +1,6 @@
 #pragma once
 // Memorizing vs generalizing neurons of the modular-arithmetic MLP (Doshi et
-// al., DESIGN.md §5). For neuron k with input weights U_k = W1[k,:p] (from a),
+// al., docs/methods.md#neuron-ipr). For neuron k with input weights U_k = W1[k,:p] (from a),
 // V_k = W1[k,p:] (from b) and output weights W_k = W2[:,k]: F = |rfft(ν)|,
 // IPR(ν) = Σ_i (F_i/‖F‖₂)⁴, score = mean of the three. High IPR: a few
 // frequencies (periodic, generalizing); low IPR: spread out (memorizing).

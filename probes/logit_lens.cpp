@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -83,6 +84,38 @@ std::vector<Plot> to_plots(const LogitLensResult& result) {
                             label_axis({"layer", "position", "rank", "token_id", "probability"}),
                             label_axis(std::move(labels)), "", "predicted token"));
   return plots;
+}
+
+Analysis logit_lens_analysis() {
+  Analysis a;
+  a.id = "logit-lens";
+  a.title = "Logit lens";
+  a.description = "Each layer's residual stream read through the final norm and unembedding: KL to the final "
+                  "distribution, top tokens, and a target token's probability.";
+  a.live = true;
+  a.params = [](const ModelInfo& m) {
+    return std::vector<ParamSpec>{
+        ParamSpec::integer("top_k", "Top k", 5, 1, std::min<int64_t>(50, std::max<int64_t>(m.d_vocab, 1)),
+                           "Tokens listed per layer and position."),
+        ParamSpec::of(ParamType::token, "target", "Target token", "",
+                      "One token whose probability is tracked (optional)."),
+        ParamSpec::boolean("include_embed", "Include embedding", true, "Also read the embedding as layer 'embed'."),
+    };
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    LogitLensParams p;
+    p.tokens = in.tokens;
+    p.top_k = static_cast<int>(v.integer("top_k"));
+    p.target = v.token("target");
+    p.include_embed = v.flag("include_embed");
+    const LogitLensResult r = logit_lens(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    // The last position's KL per layer: how early the final prediction forms.
+    out.summary = {{"layers", r.layer_names}, {"kl_last_position", to_floats(r.kl.select(1, -1))}};
+    if (p.target) out.summary["target_prob_last_position"] = to_floats(r.target_prob.select(1, -1));
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,5 +1,5 @@
 #pragma once
-// Logit lens (DESIGN.md §5): read every layer's residual stream through the
+// Logit lens (docs/methods.md#logit-lens): read every layer's residual stream through the
 // final norm and the unembedding, p_l = softmax(W_U · ln_final(h_l)) with h_l =
 // resid_post of block l (and the embedding, resid_pre of block 0, as layer
 // "embed"). Per layer and position: the top-k tokens, the probability of a

@@ -7,6 +7,9 @@
 #include "core/error.h"
 #include "core/hooks.h"
 #include "probes/ipr.h"
+#include "datasets/modular.h"
+#include "datasets/train_modular.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -128,6 +131,49 @@ std::vector<Plot> to_plots(const PruneCurve& curve) {
                      curve.lowest_first_accuracy),
           curve_plot("prune_curve_control", "Control: pruning highest-IPR neurons first", curve.set_names,
                      curve.highest_first_accuracy)};
+}
+
+Analysis prune_curve_analysis() {
+  Analysis a;
+  a.id = "prune-curve";
+  a.title = "Pruning curve";
+  a.description = "Accuracy on corrupted train, clean train and test pairs while neurons are ablated in order of "
+                  "IPR (lowest first, and highest first as a control).";
+  a.needs.prompt = Need::none;
+  a.needs.transformer = false;
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{ParamSpec::choice("ablation", "Ablation", {"zero", "mean"},
+                                                    "zero: remove the neuron; mean: replace it by its mean output.")};
+  };
+  a.run = [](const Model& model, const AnalysisInputs&, const ParamValues& v, const Progress& progress) {
+    const ToyMlp& mlp = require_toy_mlp(model, "prune-curve");
+    // The split and corruption the model was trained on, rebuilt from its config.json.
+    const datasets::ModularData data = datasets::make_modular(datasets::modular_spec_from_model_dir(model.dir()));
+    if (data.spec.p != mlp.p()) fail(model.dir(), "config.json's dataset modulus differs from the model's p");
+    PruneCurveParams p;
+    p.ablation = v.text("ablation") == "mean" ? Ablation::mean : Ablation::zero;
+    for (const datasets::ModularSubset& subset : datasets::modular_subsets(data)) {
+      if (subset.name == "train") continue;  // the union of the two train subsets
+      p.sets.push_back({subset.name, data.pairs.index_select(0, subset.rows), subset.labels});
+    }
+    const PruneCurve curve = prune_curve(mlp, p, progress);
+    AnalysisOutput out{to_plots(curve)};
+    // Accuracy after pruning each tenth of the neurons.
+    nlohmann::json table = nlohmann::json::array();
+    const size_t n = curve.lowest_first.size();
+    for (size_t tenth = 0; tenth <= 10; ++tenth) {
+      const size_t k = n * tenth / 10;
+      nlohmann::json row = {{"pruned", k}};
+      for (size_t s = 0; s < curve.set_names.size(); ++s) {
+        row["lowest_first"][curve.set_names[s]] = curve.lowest_first_accuracy[s][k];
+        row["highest_first"][curve.set_names[s]] = curve.highest_first_accuracy[s][k];
+      }
+      table.push_back(row);
+    }
+    out.summary = {{"curve", table}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

@@ -1,5 +1,5 @@
 #pragma once
-// Pruning curves for the modular-arithmetic MLP (Doshi et al., DESIGN.md §5):
+// Pruning curves for the modular-arithmetic MLP (Doshi et al., docs/methods.md#pruning-curves):
 // ablate neurons one by one in order of their IPR and track accuracy on named
 // sets of pairs (corrupted train labels, clean train labels, test).
 #include <ATen/core/Tensor.h>

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "probes/common.h"
+#include "probes/registry.h"
 
 namespace glassbox::probes {
 
@@ -42,6 +43,27 @@ std::vector<Plot> to_plots(const SparsityResult& result) {
                     number_axis(n_layers), {}, "layer", value.str()),
           make_plot("heatmap", "sparsity_tokens", "Active MLP units per token", result.active_fraction,
                     token_axis(result.token_strings), number_axis(n_layers), "token", "layer", value.str())};
+}
+
+Analysis sparsity_analysis() {
+  Analysis a;
+  a.id = "sparsity";
+  a.title = "MLP sparsity";
+  a.description = "Fraction of MLP hidden units with |activation| > ε, per layer and token.";
+  a.live = true;
+  a.params = [](const ModelInfo&) {
+    return std::vector<ParamSpec>{ParamSpec::real("epsilon", "ε", 0.01, 0.0, 1e6, "Activity threshold.")};
+  };
+  a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+    SparsityParams p;
+    p.tokens = in.tokens;
+    p.epsilon = v.real("epsilon");
+    const SparsityResult r = sparsity(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = {{"active_fraction", to_floats(r.active_fraction.mean(-1))}};
+    return out;
+  };
+  return a;
 }
 
 }  // namespace glassbox::probes

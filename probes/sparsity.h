@@ -1,5 +1,5 @@
 #pragma once
-// Activation sparsity (DESIGN.md §5): the fraction of MLP hidden units
+// Activation sparsity (docs/methods.md#mlp-sparsity): the fraction of MLP hidden units
 // (blocks.l.mlp.hook_post) with |value| > ε, per token and layer.
 #include <ATen/core/Tensor.h>
 

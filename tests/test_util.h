@@ -1,9 +1,19 @@
 #pragma once
-// Shared by the test suites: data paths, temporary folders, the device flag.
+// Shared by the test suites: data paths, temporary folders, the device flag,
+// running glassbox-cli as a user would, and reading back its plot exports.
+#include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
+
+#include "core/h5.h"
+#include "core/plot.h"
 
 namespace glassbox::test {
 
@@ -16,6 +26,8 @@ inline std::string data(const std::string& relative) { return std::string(GLASSB
 inline std::string resources(const std::string& relative) {
   return std::string(GLASSBOX_RESOURCES) + "/" + relative;
 }
+// A committed Hugging Face reference model (tests/data/models/NAME).
+inline std::string model_dir(const std::string& name) { return data("models/" + name); }
 
 // A fresh empty folder, removed when the object goes away.
 class TempDir {
@@ -34,5 +46,55 @@ class TempDir {
  private:
   std::string path_;
 };
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+  std::string all() const { return out + err; }
+};
+
+// Runs `glassbox-cli ARGS` (ARGS as shell words) and collects its exit status and output.
+inline CliRun run_cli(const std::string& args) {
+  TempDir dir;
+  const std::string command =
+      std::string(GLASSBOX_CLI) + " " + args + " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
+  const int raw = std::system(command.c_str());
+  CliRun run;
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = slurp(dir.file("stdout"));
+  run.err = slurp(dir.file("stderr"));
+  return run;
+}
+
+// One line on stderr, non-zero exit, mentioning `needle`.
+inline ::testing::AssertionResult fails_clearly(const CliRun& run, const std::string& needle) {
+  if (run.status == 0) return ::testing::AssertionFailure() << "exit status 0; stderr: " << run.err;
+  if (run.err.find(needle) == std::string::npos)
+    return ::testing::AssertionFailure() << "stderr lacks '" << needle << "': " << run.err;
+  if (run.err.empty() || run.err.find('\n') != run.err.size() - 1)
+    return ::testing::AssertionFailure() << "stderr is not one line: " << run.err;
+  return ::testing::AssertionSuccess();
+}
+
+// The plots of an export by name.
+inline std::map<std::string, Plot> read_plot_map(const std::string& path) {
+  h5::Reader file(path);
+  std::map<std::string, Plot> plots;
+  for (Plot& p : read_plots(file)) plots[p.name] = std::move(p);
+  return plots;
+}
 
 }  // namespace glassbox::test

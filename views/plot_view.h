@@ -1,6 +1,6 @@
 #pragma once
 // The base of every plot widget: holds the Plot it draws and its provenance,
-// and offers export (HDF5 in the DESIGN.md §3 layout, PNG, SVG) on right-click.
+// and offers export (HDF5 in the plot-export layout of docs/file-formats.md#plot-export, PNG, SVG) on right-click.
 #include <QWidget>
 #include <vector>
 

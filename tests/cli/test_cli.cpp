@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_util.h"
+#include "test_util.h"
 #include "core/h5.h"
 #include "core/model_fixtures.h"
 
@@ -15,7 +15,7 @@ using test::shell_quote;
 
 TEST(Cli, InfoNamesTheFamilyAndHooks) {
   auto r = run_cli("info --model " + shell_quote(test::data("models/neox_parallel")));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["family"], "gpt_neox");
   EXPECT_EQ(j["n_layers"], 2);
@@ -28,7 +28,7 @@ TEST(Cli, InfoNamesTheFamilyAndHooks) {
 TEST(Cli, TokenizeMatchesHuggingFace) {
   auto r = run_cli("tokenize --model " + shell_quote(test::data("tokenizers/gpt2")) + " --text " +
                    shell_quote("Hello world, it's 2026!"));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   // tokenizers: BPE.from_file(gpt2 vocab, merges) + ByteLevel
   EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json({15496, 995, 11, 340, 338, 1160, 2075, 0}));
 }
@@ -42,7 +42,7 @@ TEST(Cli, RunWritesTheActivationCacheLayout) {
   const std::string out = tmp.file("cache.h5");
   auto r = run_cli("run --model " + shell_quote(g.model_dir) + " --tokens " + ids + " --out " + shell_quote(out) +
                    " --hooks " + shell_quote("blocks\\.\\d+\\.hook_resid_post|.*hook_pattern"));
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
   h5::Reader f(out);
   EXPECT_EQ(f.attr_string("/", "glassbox_format"), "activation-cache");
   EXPECT_EQ(f.attr_int("/", "format_version"), 1);
@@ -79,7 +79,7 @@ TEST(Cli, BadInputGivesOneLineAndNonZeroExit) {
   };
   for (const Case& c : cases) {
     auto r = run_cli(c.args);
-    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_NE(r.status, 0) << c.args;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), c.expected == "unknown command" ? 100 : 1) << r.err;
   }

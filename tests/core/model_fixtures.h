@@ -1,6 +1,6 @@
 #pragma once
-// The committed Hugging Face reference models and their goldens
-// (tests/reference/make_model_goldens.py).
+// The committed Hugging Face reference models, loaded on the test device, and
+// their goldens (tests/reference/make_model_goldens.py).
 #include <ATen/ATen.h>
 
 #include <map>
@@ -15,6 +15,13 @@
 #include "test_util.h"
 
 namespace glassbox::test {
+
+inline std::unique_ptr<Model> load_on_test_device(const std::string& path) {
+  LoadOptions options;
+  options.device = device();
+  return load_model(path, options);
+}
+inline std::unique_ptr<Model> reference_model(const std::string& name) { return load_on_test_device(model_dir(name)); }
 
 struct Golden {
   std::string name, model_dir, family, weights_dtype;

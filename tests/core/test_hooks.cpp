@@ -10,11 +10,7 @@ namespace {
 
 const std::vector<int64_t> kTokens = {303, 211, 294, 53, 204, 372, 152, 505};
 
-std::unique_ptr<Model> gpt2() {
-  LoadOptions o;
-  o.device = test::device();
-  return load_model(test::data("models/gpt2_a"), o);
-}
+std::unique_ptr<Model> gpt2() { return test::reference_model("gpt2_a"); }
 
 RunOptions capture(const std::string& regex) {
   RunOptions o;

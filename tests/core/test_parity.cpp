@@ -50,8 +50,10 @@ INSTANTIATE_TEST_SUITE_P(Goldens, Parity, ::testing::ValuesIn(test::load_goldens
 // rounding 2^-9 per operation). The bound is what HF's own bf16 forward achieves
 // on the same weights against the float32 reference, with 50% headroom.
 TEST(ParityBF16, ComputeInBfloat16IsAsCloseAsHuggingFacesOwn) {
+  int compared = 0;
   for (const Golden& g : test::load_goldens()) {
     if (!g.tensors.count("logits_bf16")) continue;
+    ++compared;
     LoadOptions options;
     options.device = test::device();
     options.dtype = "bfloat16";
@@ -63,6 +65,7 @@ TEST(ParityBF16, ComputeInBfloat16IsAsCloseAsHuggingFacesOwn) {
     EXPECT_LE(ours, 1.5 * hf) << g.name;
     std::printf("[parity] %-16s bfloat16 compute: relative error %.2e (HF bf16: %.2e)\n", g.name.c_str(), ours, hf);
   }
+  EXPECT_GT(compared, 0) << "no golden has bf16 logits (logits_bf16); rerun tests/reference/make_model_goldens.py";
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The paper's qualitative result at CI size (DESIGN.md §5; the full-size table
+// The paper's qualitative result at CI size (docs/methods.md#the-grok-mlp; the full-size table
 // is tests/bench/reproduce_grokking.sh): without weight decay the MLP both
 // memorizes the corrupted training labels and generalizes, and pruning its
 // low-IPR neurons removes the memorization while test accuracy holds.

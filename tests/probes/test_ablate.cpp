@@ -11,7 +11,7 @@
 #include "core/error.h"
 #include "core/transformer.h"
 #include "probes/ablate.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox {
 namespace {
@@ -124,13 +124,13 @@ TEST(Ablate, CliWritesThePlotLayout) {
 TEST(Ablate, BadParametersGiveOneClearError) {
   test::TempDir dir;
   const std::string model = " --model " + test::model_dir("gpt2_a") + " --tokens 1,2,3 --out " + dir.file("a.h5");
-  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate" + model), "neurons or heads"));
+  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate --heads ''" + model), "neurons or heads"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate --neurons 0-3" + model), "--neurons"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate --neurons 2:3" + model), "layer outside [0, 2)"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate --heads 0:4" + model), "head 0:4"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe ablate --heads 0:1 --mode half" + model), "--mode"));
   EXPECT_TRUE(test::fails_clearly(
-      test::run_cli("probe ablate --heads 0:1 --reference-tokens " + dir.file("none.txt") + model), "--mode mean"));
+      test::run_cli("probe ablate --heads 0:1 --reference-tokens " + dir.file("none.txt") + model), "mode mean"));
   EXPECT_TRUE(test::fails_clearly(
       test::run_cli("probe ablate --heads 0:1 --mode mean --reference-tokens " + dir.file("none.txt") + model),
       "none.txt"));

@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "probes/attention.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox {
 namespace {
@@ -107,7 +107,7 @@ TEST(Attention, CliWritesThePlotLayout) {
   test::TempDir dir;
   const std::string out = dir.file("a.h5");
   test::CliRun run =
-      test::run_cli("probe attention --model " + test::model_dir("gpt2_a") + " --tokens 5,7,9,5,7 --out " + out);
+      test::run_cli("probe attention-heads --model " + test::model_dir("gpt2_a") + " --tokens 5,7,9,5,7 --out " + out);
   ASSERT_EQ(run.status, 0) << run.err;
   auto plots = test::read_plot_map(out);
   auto model = test::reference_model("gpt2_a");
@@ -136,10 +136,11 @@ TEST(Attention, CliWritesThePlotLayout) {
 TEST(Attention, BadParametersGiveOneClearError) {
   test::TempDir dir;
   const std::string model = " --model " + test::model_dir("gpt2_a") + " --out " + dir.file("a.h5");
-  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention --induction-seq-len -1" + model), "induction-seq-len"));
-  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention --induction-seq-len 40" + model), "context"));
-  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention" + model), "--tokens"));
-  EXPECT_EQ(test::run_cli("probe attention --induction-seq-len 8" + model).status, 0);
+  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention-heads --induction-seq-len -1" + model), "induction-seq-len"));
+  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention-heads --induction-seq-len 40" + model),
+                                  "--induction-seq-len must lie in"));
+  EXPECT_TRUE(test::fails_clearly(test::run_cli("probe attention-heads --induction-seq-len 0" + model), "prompt"));
+  EXPECT_EQ(test::run_cli("probe attention-heads --induction-seq-len 8" + model).status, 0);
 }
 
 }  // namespace

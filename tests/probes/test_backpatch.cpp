@@ -23,12 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<Model> load(const std::string& dir) {
-  LoadOptions o;
-  o.device = test::device();
-  return load_model(dir, o);
-}
-
 const std::vector<int64_t> kTokens = {5, 300, 17, 42, 511, 8, 99, 250, 3};
 constexpr int64_t kTarget = 17;
 
@@ -54,7 +48,7 @@ std::vector<int64_t> naive_greedy(const Model& model, std::vector<int64_t> token
 
 TEST(Backpatch, FastGridEqualsNaiveFullRerun) {
   for (const std::string name : {"gpt2_b", "llama_gqa"}) {
-    auto model = load(test::data("models/" + name));
+    auto model = test::load_on_test_device(test::data("models/" + name));
     const int L = model->info().n_layers;
     const int64_t T = kTokens.size();
     for (const int64_t position : {int64_t(-1), int64_t(3), int64_t(0)}) {
@@ -89,7 +83,7 @@ TEST(Backpatch, FastGridEqualsNaiveFullRerun) {
 
 TEST(Backpatch, CachedGreedyGenerationEqualsNaiveDecoding) {
   for (const std::string name : {"gpt2_b", "llama_gqa"}) {
-    auto model = load(test::data("models/" + name));
+    auto model = test::load_on_test_device(test::data("models/" + name));
     const int L = model->info().n_layers;
     BackpatchParams params;
     params.tokens = kTokens;
@@ -158,7 +152,7 @@ std::string model_with_byte_tokenizer(const test::TempDir& dir, const std::strin
 
 TEST(Backpatch, DatasetModeJudgesEveryCellLikeNaiveGeneration) {
   test::TempDir dir;
-  auto model = load(model_with_byte_tokenizer(dir, "gpt2_b"));
+  auto model = test::load_on_test_device(model_with_byte_tokenizer(dir, "gpt2_b"));
   ASSERT_NE(model->tokenizer(), nullptr);
   const int L = model->info().n_layers;
   const int n = 3;
@@ -199,7 +193,7 @@ TEST(Backpatch, DatasetModeJudgesEveryCellLikeNaiveGeneration) {
 }
 
 TEST(Backpatch, RejectsBadInputAndCancels) {
-  auto model = load(test::data("models/gpt2_a"));
+  auto model = test::load_on_test_device(test::data("models/gpt2_a"));
   BackpatchParams params;
   params.tokens = kTokens;
   params.target = kTarget;
@@ -227,12 +221,11 @@ TEST(Backpatch, CliWritesTheGridsWithNaNBelowTheDiagonal) {
   test::TempDir dir;
   const std::string out = dir.file("bp.h5");
   const std::string model_dir = test::data("models/gpt2_b");
-  const std::string cmd = std::string(GLASSBOX_CLI) + " probe backpatch --model " + model_dir +
-                          " --tokens 5,300,17,42,511,8 --target 17 --position 2 --generate 2 --out " + out + " > " +
-                          dir.file("log") + " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const test::CliRun run = test::run_cli("probe backpatch --model " + model_dir +
+                          " --tokens 5,300,17,42,511,8 --target 17 --position 2 --generate 2 --out " + out);
+  ASSERT_EQ(run.status, 0) << run.err;
   h5::Reader file(out);
-  auto model = load(model_dir);
+  auto model = test::load_on_test_device(model_dir);
   BackpatchParams params;
   params.tokens = {5, 300, 17, 42, 511, 8};
   params.target = 17;
@@ -258,19 +251,18 @@ TEST(Backpatch, CliWritesTheGridsWithNaNBelowTheDiagonal) {
   EXPECT_TRUE(seen_prob && seen_generations);
   EXPECT_NE(read_plot_meta(file).params_json.find("\"position\":2"), std::string::npos);
 
-  const std::string bad = std::string(GLASSBOX_CLI) + " probe backpatch --model " + model_dir +
-                          " --tokens 5,300 --target 17 --position 7 --out " + out + " 2> " + dir.file("err");
-  EXPECT_NE(std::system(bad.c_str()), 0);
+  const test::CliRun bad = test::run_cli("probe backpatch --model " + model_dir +
+                          " --tokens 5,300 --target 17 --position 7 --out " + out);
+  EXPECT_NE(bad.status, 0);
 }
 
 TEST(Backpatch, CliRunsTheTwoHopSampleFile) {
   test::TempDir dir;
   const std::string model_dir = model_with_byte_tokenizer(dir, "llama_gqa");
   const std::string out = dir.file("ds.h5");
-  const std::string cmd = std::string(GLASSBOX_CLI) + " probe backpatch --model " + model_dir + " --dataset " +
-                          test::data("two_hop/sample.csv") + " --generate 3 --position span-end --out " + out +
-                          " > " + dir.file("log") + " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const test::CliRun run = test::run_cli("probe backpatch-dataset --model " + model_dir + " --dataset " +
+                          test::data("two_hop/sample.csv") + " --generate 3 --span-e1 --out " + out);
+  ASSERT_EQ(run.status, 0) << run.err;
   h5::Reader file(out);
   bool seen_rows = false, seen_summary = false;
   for (const Plot& p : read_plots(file)) {

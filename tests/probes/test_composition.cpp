@@ -17,12 +17,6 @@
 namespace glassbox::probes {
 namespace {
 
-std::unique_ptr<Model> load(const std::string& name) {
-  LoadOptions o;
-  o.device = test::device();
-  return load_model(test::data("models/" + name), o);
-}
-
 // Per-head slices of the stored [d_model, H*d_head] weights, float64 on the CPU.
 struct HeadWeights {
   const Transformer& t;
@@ -44,7 +38,7 @@ double composition_score(const at::Tensor& a, const at::Tensor& b) {
 
 TEST(Composition, ScoresEqualTheDenseFormulaForEveryPair) {
   for (const std::string name : {"gpt2_b", "llama_gqa"}) {
-    auto model = load(name);
+    auto model = test::reference_model(name);
     const auto& t = dynamic_cast<const Transformer&>(*model);
     const HeadWeights w{t};
     const int L = t.config().n_layers, H = t.config().n_heads;
@@ -73,7 +67,7 @@ TEST(Composition, ScoresEqualTheDenseFormulaForEveryPair) {
 }
 
 TEST(Composition, ComponentScoresEqualTheDenseFormula) {
-  auto model = load("gpt2_b");
+  auto model = test::reference_model("gpt2_b");
   const auto& t = dynamic_cast<const Transformer&>(*model);
   const HeadWeights w{t};
   const int L = t.config().n_layers, H = t.config().n_heads, dh = t.config().d_head;
@@ -109,7 +103,7 @@ const std::vector<int64_t> kTokens = {5, 300, 17, 42, 511, 8, 99};
 
 TEST(Composition, InterventionEqualsScalingTheHeadOutputAlongItsSingularDirection) {
   for (const std::string name : {"gpt2_b", "llama_gqa"}) {
-    auto model = load(name);
+    auto model = test::reference_model(name);
     auto& t = dynamic_cast<Transformer&>(*model);
     const HeadWeights w{t};
     const int layer = 1, head = 1, component = 2;
@@ -158,7 +152,7 @@ TEST(Composition, InterventionEqualsScalingTheHeadOutputAlongItsSingularDirectio
 }
 
 TEST(Composition, InterventionRestoresTheWeightWhenCancelled) {
-  auto model = load("gpt2_a");
+  auto model = test::reference_model("gpt2_a");
   auto& t = dynamic_cast<Transformer&>(*model);
   const at::Tensor before = t.weights().layers[0].W_O;
   SvdInterventionParams params;
@@ -179,13 +173,13 @@ TEST(Composition, InterventionRestoresTheWeightWhenCancelled) {
 TEST(Composition, CliWritesScoreMatricesAndTheIntervention) {
   test::TempDir dir;
   const std::string out = dir.file("comp.h5");
-  const std::string cmd = std::string(GLASSBOX_CLI) + " probe composition --model " + test::data("models/gpt2_b") +
+  const test::CliRun run = test::run_cli("probe composition --model " + test::data("models/gpt2_b") +
                           " --sender 0:1 --intervene 1:2 --component 0 --scale 0 --tokens 5,300,17,42 --target 17 --out " +
-                          out + " > " + dir.file("log") + " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+                          out);
+  ASSERT_EQ(run.status, 0) << run.err;
   h5::Reader file(out);
   const std::vector<Plot> plots = read_plots(file);
-  auto model = load("gpt2_b");
+  auto model = test::reference_model("gpt2_b");
   const CompositionResult expected = composition(*model, {}, Progress{});
   int found = 0;
   for (const Plot& p : plots) {
@@ -205,10 +199,10 @@ TEST(Composition, CliWritesScoreMatricesAndTheIntervention) {
              p.name == "intervention_target" || p.name == "intervention_top_changes";
   }
   EXPECT_EQ(found, 6);
-  EXPECT_NE(read_plot_meta(file).params_json.find("\"intervene\":\"L1H2\""), std::string::npos);
-  const std::string bad = std::string(GLASSBOX_CLI) + " probe composition --model " + test::data("models/gpt2_b") +
-                          " --intervene 1:2 --component 99 --tokens 1,2 --out " + out + " 2> " + dir.file("err");
-  EXPECT_NE(std::system(bad.c_str()), 0);
+  EXPECT_NE(read_plot_meta(file).params_json.find("\"intervene\":[1,2]"), std::string::npos);
+  const test::CliRun bad = test::run_cli("probe composition --model " + test::data("models/gpt2_b") +
+                          " --intervene 1:2 --component 99 --tokens 1,2 --out " + out);
+  EXPECT_NE(bad.status, 0);
 }
 
 }  // namespace

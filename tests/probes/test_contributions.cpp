@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "probes/contributions.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox {
 namespace {
@@ -163,7 +163,7 @@ TEST(Contributions, BadParametersGiveOneClearError) {
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe contributions --tokens 5" + model), "at least 2 tokens"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe contributions --tokens 5,9999" + model), "outside the vocabulary"));
   EXPECT_TRUE(test::fails_clearly(test::run_cli("probe contributions --tokens 5,6 --skip" + model), "--skip"));
-  EXPECT_EQ(test::run_cli("probe contributions --tokens 5 --no-skip" + model).status, 0);
+  EXPECT_EQ(test::run_cli("probe contributions --tokens 5 --no-skip-layers" + model).status, 0);
 }
 
 }  // namespace

@@ -16,12 +16,6 @@
 namespace glassbox::probes {
 namespace {
 
-std::unique_ptr<Model> load(const std::string& name) {
-  LoadOptions o;
-  o.device = test::device();
-  return load_model(test::data("models/" + name), o);
-}
-
 // OV and QK of head h straight from the stored [d_model, H*d_head] layout.
 struct DenseCircuits {
   at::Tensor ov, qk;
@@ -54,7 +48,7 @@ void expect_matches_dense(const at::Tensor& dense, const FactoredSvd& svd, const
 
 TEST(HeadSvd, FactoredSvdEqualsDenseSvdForEveryHead) {
   for (const std::string name : {"gpt2_a", "llama_gqa"}) {
-    auto model = load(name);
+    auto model = test::reference_model(name);
     const auto& t = dynamic_cast<const Transformer&>(*model);
     for (int l = 0; l < t.config().n_layers; ++l) {
       for (int h = 0; h < t.config().n_heads; ++h) {
@@ -68,7 +62,7 @@ TEST(HeadSvd, FactoredSvdEqualsDenseSvdForEveryHead) {
 }
 
 TEST(HeadSvd, GqaHeadsShareTheirKeyValueHead) {
-  auto model = load("llama_gqa");
+  auto model = test::reference_model("llama_gqa");
   const auto& t = dynamic_cast<const Transformer&>(*model);
   ASSERT_EQ(t.config().n_heads, 2 * t.config().n_kv_heads);
   // Heads 0 and 1 read the same W_V, so their OV share the input space.
@@ -80,7 +74,7 @@ TEST(HeadSvd, GqaHeadsShareTheirKeyValueHead) {
 }
 
 TEST(HeadSvd, TokenReadoutsAreTheTopTokensOfTheDenseSingularVectors) {
-  auto model = load("gpt2_b");
+  auto model = test::reference_model("gpt2_b");
   const auto& t = dynamic_cast<const Transformer&>(*model);
   HeadSvdParams params;
   params.head = {2, 1};
@@ -125,7 +119,7 @@ TEST(HeadSvd, TokenReadoutsAreTheTopTokensOfTheDenseSingularVectors) {
 }
 
 TEST(HeadSvd, ReportsProgressAndCancels) {
-  auto model = load("gpt2_a");
+  auto model = test::reference_model("gpt2_a");
   HeadSvdParams params;
   double last = -1;
   Progress progress;
@@ -143,13 +137,13 @@ TEST(HeadSvd, ReportsProgressAndCancels) {
 TEST(HeadSvd, CliWritesSpectraAndTokenTables) {
   test::TempDir dir;
   const std::string out = dir.file("svd.h5");
-  const std::string cmd = std::string(GLASSBOX_CLI) + " probe head-svd --model " + test::data("models/llama_gqa") +
-                          " --head 1:3 --directions 2 --top-k 4 --out " + out + " > " + dir.file("log") + " 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const test::CliRun run = test::run_cli("probe head-svd --model " + test::data("models/llama_gqa") +
+                          " --head 1:3 --directions 2 --top-k 4 --out " + out);
+  ASSERT_EQ(run.status, 0) << run.err;
   h5::Reader file(out);
   const std::vector<Plot> plots = read_plots(file);
   ASSERT_EQ(plots.size(), 6u);
-  auto model = load("llama_gqa");
+  auto model = test::reference_model("llama_gqa");
   const auto& t = dynamic_cast<const Transformer&>(*model);
   const FactoredSvd qk = factored_svd(qk_factors(t, 1, 3));
   for (const Plot& p : plots) {
@@ -161,9 +155,9 @@ TEST(HeadSvd, CliWritesSpectraAndTokenTables) {
     }
   }
   EXPECT_EQ(read_plot_meta(file).probe, "head-svd");
-  const std::string bad = std::string(GLASSBOX_CLI) + " probe head-svd --model " + test::data("models/llama_gqa") +
-                          " --head 1:9 --out " + out + " 2> " + dir.file("err");
-  EXPECT_NE(std::system(bad.c_str()), 0);
+  const test::CliRun bad = test::run_cli("probe head-svd --model " + test::data("models/llama_gqa") +
+                          " --head 1:9 --out " + out);
+  EXPECT_NE(bad.status, 0);
 }
 
 }  // namespace

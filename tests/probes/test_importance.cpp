@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "probes/importance.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox {
 namespace {

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "core/transformer.h"
 #include "probes/logit_lens.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
-#include "probes/probe_cli.h"
+#include "core/model_fixtures.h"
 #include "probes/sparsity.h"
 
 namespace glassbox {

@@ -1,0 +1,122 @@
+// glassbox-cli probe ID: every analysis of the registry (probes/registry.h),
+// with its flags, --help and validation built from its declaration.
+#include <iostream>
+#include <sstream>
+
+#include "app/cli/cli.h"
+#include "core/error.h"
+#include "probes/registry.h"
+
+namespace glassbox::cli {
+namespace {
+
+using probes::Analysis;
+using probes::Need;
+using probes::ParamSpec;
+using probes::ParamType;
+
+std::string input_usage(const Analysis& a) {
+  std::string s = "--model PATH";
+  const std::string prompt = "(--prompt S | --tokens 1,2,3) [--add-special-tokens]";
+  if (a.needs.prompt == Need::required) s += " " + prompt;
+  if (a.needs.prompt == Need::optional) s += " [" + prompt + "]";
+  if (a.needs.dataset == Need::required) s += " --dataset F.csv [--add-special-tokens]";
+  return s;
+}
+
+std::string usage(const Analysis& a) {
+  std::string s = input_usage(a);
+  for (const ParamSpec& spec : a.params(ModelInfo{})) {
+    const std::string flag = spec.type == ParamType::boolean ? "[" + spec.flag() + " | --no-" + spec.flag().substr(2) + "]"
+                                                             : "[" + spec.flag() + " " + spec.type_name() + "]";
+    s += " " + (spec.required ? flag.substr(1, flag.size() - 2) : flag);
+  }
+  return s + " --out F.h5";
+}
+
+std::string help(const Analysis& a, Args& args) {
+  // With --model the ranges are the model's.
+  const bool with_model = args.has("model");
+  ModelInfo info;
+  if (with_model) info = load_model_from_args(args)->info();
+  std::ostringstream out;
+  out << "usage: glassbox-cli probe " << a.id << " " << usage(a) << "\n\n"
+      << a.title << ": " << a.description << "\n\noptions:\n";
+  for (const ParamSpec& spec : a.params(info)) {
+    out << "  " << spec.flag() << " " << spec.type_name() << "\n      " << spec.help;
+    if (spec.required) {
+      out << " Required.";
+    } else if (const std::string d = with_model ? spec.default_input() : spec.declared_default(); !d.empty()) {
+      out << " Default: " << (spec.type == ParamType::position && d == "-1" ? std::string("last") : d) << ".";
+    }
+    if (with_model && (spec.type == ParamType::integer || spec.type == ParamType::real))
+      out << " Range: [" << spec.min << ", " << spec.max << "].";
+    out << "\n";
+  }
+  out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n";
+  if (!with_model) out << "\nGive --model PATH with --help to see the ranges for that model.\n";
+  return out.str();
+}
+
+// What the user typed for each parameter: --name VALUE; booleans also bare
+// --name and --no-name; tokens --name ID or --name-text TEXT.
+probes::ParamInputs param_inputs(const std::vector<ParamSpec>& specs, Args& args) {
+  probes::ParamInputs inputs;
+  for (const ParamSpec& spec : specs) {
+    const std::string key = spec.flag().substr(2);
+    if (spec.type == ParamType::boolean) {
+      if (args.has(key) && args.has("no-" + key)) fail("command line", "give --" + key + " or --no-" + key + ", not both");
+      if (args.has("no-" + key)) {
+        if (!args.bare("no-" + key)) fail("command line", "--no-" + key + " takes no value");
+        inputs[spec.name] = {"false"};
+      } else if (args.has(key)) {
+        inputs[spec.name] = {args.bare(key) ? "true" : args.get(key)};
+      }
+      continue;
+    }
+    if (spec.type == ParamType::token && args.has(key + "-text")) {
+      if (args.has(key)) fail("command line", "give --" + key + " or --" + key + "-text, not both");
+      inputs[spec.name] = {args.get(key + "-text"), true};
+      continue;
+    }
+    if (args.has(key)) inputs[spec.name] = {args.get(key)};
+  }
+  return inputs;
+}
+
+int run_probe(const Analysis& a, Args& args) {
+  auto model = load_model_from_args(args);
+  if (!probes::applies(a, model->info()))
+    fail(model->dir(), "probe " + a.id + " needs " +
+                           (a.needs.transformer ? std::string("a transformer") : std::string("a glassbox_mlp model")) +
+                           "; this is a " + model->info().family + " model");
+  probes::AnalysisInputs inputs;
+  if (a.needs.prompt != Need::none && (a.needs.prompt == Need::required || args.has("prompt") || args.has("tokens")))
+    inputs.tokens = tokens_from_args(args, *model);
+  if (a.needs.dataset != Need::none && (a.needs.dataset == Need::required || args.has("dataset")))
+    inputs.dataset = args.get("dataset");
+  inputs.add_special_tokens = args.flag("add-special-tokens");
+  const std::vector<ParamSpec> specs = a.params(model->info());
+  const probes::ParamInputs typed = param_inputs(specs, args);
+  const std::string out = args.get("out");
+  args.finish();
+  probes::check_inputs(a, inputs, "command line");
+  const probes::ParamValues values = probes::parse_params(specs, typed, *model, probes::Front::cli);
+
+  probes::AnalysisOutput output = a.run(*model, inputs, values, Progress{});
+  write_plots_to(out, output.plots, a.id, probes::params_json(inputs, values), *model);
+  output.summary["out"] = out;
+  std::cout << output.summary.dump(2) << "\n";
+  return 0;
+}
+
+const bool registered = [] {
+  for (const Analysis& a : probes::analyses()) {
+    register_command("probe " + a.id, usage(a), [&a](Args& args) { return run_probe(a, args); },
+                      [&a](Args& args) { return help(a, args); });
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace glassbox::cli

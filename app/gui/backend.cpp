@@ -1,0 +1,73 @@
+#include "app/gui/backend.h"
+
+#include <ATen/ATen.h>
+
+#include "core/model.h"
+#include "core/tokenizer.h"
+#include "probes/common.h"
+
+namespace glassbox::gui {
+
+LoadedModel load_model_for_gui(const std::string& dir, const std::string& device, const std::string& dtype) {
+  LoadOptions options;
+  options.device = device;
+  options.dtype = dtype;
+  LoadedModel loaded;
+  loaded.model = load_model(dir, options);
+  loaded.info = loaded.model->info();
+  loaded.dir = dir;
+  loaded.device = device;
+  loaded.dtype = dtype;
+  loaded.has_tokenizer = loaded.model->tokenizer() != nullptr;
+  return loaded;
+}
+
+Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_special_tokens) {
+  Prompt p;
+  p.text = text;
+  p.add_special_tokens = add_special_tokens;
+  const Tokenizer* tokenizer = model.tokenizer();
+  if (tokenizer) {
+    p.ids = tokenizer->encode(text, add_special_tokens);
+  } else {
+    p.ids = probes::parse_token_ids(text, model.info().d_vocab,
+                                    "prompt (this model has no tokenizer: type token ids such as 1, 2, 3)");
+  }
+  p.strings = model.token_strings(p.ids);
+  const auto bos = tokenizer ? tokenizer->bos_id() : std::nullopt;
+  const auto eos = tokenizer ? tokenizer->eos_id() : std::nullopt;
+  for (int64_t id : p.ids) p.special.push_back(add_special_tokens && (id == bos || id == eos));
+  for (const std::string& s : p.strings) p.labels.push_back(probes::visible_token(s));
+  return p;
+}
+
+probes::AnalysisInputs analysis_inputs(const probes::Analysis& analysis, const Prompt& prompt,
+                                       const std::string& dataset) {
+  probes::AnalysisInputs in;
+  if (analysis.needs.prompt != probes::Need::none) {
+    in.tokens = prompt.ids;
+    in.add_special_tokens = prompt.add_special_tokens;
+  }
+  if (analysis.needs.dataset != probes::Need::none) {
+    in.dataset = dataset;
+    in.add_special_tokens = prompt.add_special_tokens;
+  }
+  return in;
+}
+
+AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const AnalysisRequest& request,
+                         const Progress& progress) {
+  const probes::Analysis& analysis = *request.analysis;
+  const probes::AnalysisInputs in = analysis_inputs(analysis, request.prompt, request.dataset);
+  probes::check_inputs(analysis, in, analysis.title);
+  const probes::ParamValues values =
+      probes::parse_params(analysis.params(model.info()), request.inputs, model, probes::Front::gui);
+  AnalysisRun run;
+  run.plots = analysis.run(model, in, values, progress).plots;
+  run.meta = PlotMeta{analysis.id, probes::params_json(in, values), model_dir};
+  return run;
+}
+
+bool cuda_available() { return at::hasCUDA(); }
+
+}  // namespace glassbox::gui

@@ -1,0 +1,63 @@
+#pragma once
+// The boundary between the GUI and the model backend: loading a model,
+// tokenizing prompts and running registered analyses. The GUI's other files
+// see no tensors.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model_info.h"
+#include "probes/registry.h"
+
+namespace glassbox {
+class Model;
+}
+
+namespace glassbox::gui {
+
+struct LoadedModel {
+  std::shared_ptr<const Model> model;  // shared with running jobs
+  ModelInfo info;
+  std::string dir, device, dtype;
+  bool has_tokenizer = false;
+};
+
+// A tokenized prompt: ids as the model sees them, their display strings, and
+// which ones the template added (BOS/EOS).
+struct Prompt {
+  std::string text;
+  bool add_special_tokens = false;
+  std::vector<int64_t> ids;
+  std::vector<std::string> strings;  // decoded pieces
+  std::vector<std::string> labels;   // readable forms for chips and axes ("␣the")
+  std::vector<bool> special;
+};
+
+// Throws glassbox::Error naming the file and the problem.
+LoadedModel load_model_for_gui(const std::string& dir, const std::string& device, const std::string& dtype);
+// Like HF encode(text, add_special_tokens). A model without a tokenizer takes
+// token ids ("0, 17, 42"). Throws Error on ids it cannot read.
+Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_special_tokens);
+
+// One run of a registered analysis, as the GUI asks for it.
+struct AnalysisRequest {
+  const probes::Analysis* analysis = nullptr;
+  Prompt prompt;
+  std::string dataset;
+  probes::ParamInputs inputs;  // what the parameters panel holds
+};
+
+struct AnalysisRun {
+  std::vector<Plot> plots;
+  PlotMeta meta;
+};
+
+// Parses the parameters as the CLI does and runs the analysis (off the GUI thread).
+AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const AnalysisRequest& request,
+                         const Progress& progress);
+// The inputs a run gets from the window: the prompt unless the analysis takes none.
+probes::AnalysisInputs analysis_inputs(const probes::Analysis& analysis, const Prompt& prompt,
+                                       const std::string& dataset);
+bool cuda_available();
+
+}  // namespace glassbox::gui

@@ -1,0 +1,155 @@
+// glassbox [MODEL] [--prompt TEXT] [--device cpu|cuda] [--dtype float32|bfloat16] [--screenshot DIR]
+// Opens MODEL (a model folder or a .gguf file), or the shipped default model. --screenshot renders every
+// analysis of the default (or given) model for a sample prompt, saves
+// DIR/<analysis>.png and exits: a smoke test and the README's pictures.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QFile>
+#include <QTextStream>
+#include <cstdio>
+
+#include "app/gui/analysis_tab.h"
+#include "app/gui/main_window.h"
+#include "core/model.h"
+#include "datasets/two_hop_csv.h"
+
+namespace {
+
+using glassbox::gui::MainWindow;
+
+// The two-hop toy transformer shipped in resources/models, else any model
+// there, else the GPT-2 test checkpoint of a source checkout.
+QString default_model_dir() {
+  const QDir models(QString(GLASSBOX_RESOURCES) + "/models");
+  const QStringList folders = models.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+  QString first;
+  for (const QString& folder : folders) {
+    if (!QFile::exists(models.filePath(folder + "/config.json"))) continue;
+    const QString simple = QString(folder).remove('-').remove('_').toLower();
+    if (simple.contains("twohop")) return models.filePath(folder);
+    if (first.isEmpty()) first = models.filePath(folder);
+  }
+  if (!first.isEmpty()) return first;
+  return QDir::cleanPath(QString(GLASSBOX_RESOURCES) + "/../tests/data/models/gpt2_a");
+}
+
+// A prompt that suits the model: the first line of its sample_prompts.txt,
+// else the first query of a two-hop CSV saved with it (toy two-hop models),
+// else a two-hop question, or token ids (a repeated run, which shows
+// induction) for a model without a tokenizer.
+QString sample_prompt(const QString& model_dir) {
+  const QDir dir(model_dir);
+  QFile file(dir.filePath("sample_prompts.txt"));
+  if (file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    QTextStream in(&file);
+    while (!in.atEnd()) {
+      const QString line = in.readLine().trimmed();
+      if (!line.isEmpty()) return line;
+    }
+  }
+  for (const QString& csv : dir.entryList({"*.csv"}, QDir::Files, QDir::Name)) {
+    try {
+      const auto queries = glassbox::datasets::load_two_hop_csv(dir.filePath(csv).toStdString());
+      if (!queries.empty()) return QString::fromStdString(queries.front().prompt);
+    } catch (const std::exception&) {
+      // Not a two-hop file; look further.
+    }
+  }
+  // A GGUF file carries its tokenizer.
+  const bool has_tokenizer = model_dir.endsWith(".gguf", Qt::CaseInsensitive) || dir.exists("tokenizer.json") ||
+                             dir.exists("vocab.json");
+  if (!has_tokenizer) return QStringLiteral("0, 17, 42, 99, 7, 17, 42, 99, 7");
+  return QStringLiteral("The spouse of the performer of Imagine is");
+}
+
+// Blocks (running the event loop) until the window's jobs are done.
+void wait_for_jobs(MainWindow& window) {
+  if (!window.jobs().busy()) return;
+  QEventLoop loop;
+  QObject::connect(&window.jobs(), &glassbox::gui::JobRunner::idle, &loop, &QEventLoop::quit);
+  loop.exec();
+}
+
+int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir) {
+  if (!QDir().mkpath(out_dir)) {
+    std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
+    return 1;
+  }
+  QString failure;
+  QObject::connect(&window, &MainWindow::model_failed, [&failure](const QString& message) { failure = message; });
+  window.open_model(model_dir);
+  wait_for_jobs(window);
+  if (!failure.isEmpty()) {
+    std::fprintf(stderr, "glassbox: %s\n", qPrintable(failure));
+    return 1;
+  }
+  window.set_prompt(prompt);
+  wait_for_jobs(window);
+  if (window.analysis_count() == 0) {
+    std::fprintf(stderr, "glassbox: no analysis applies to %s\n", qPrintable(model_dir));
+    return 1;
+  }
+  int failed = 0;
+  for (int i = 0; i < window.analysis_count(); ++i) {
+    window.select_analysis(i);  // live analyses start here
+    wait_for_jobs(window);
+    if (window.analysis_tab(i)->plots().empty()) {
+      window.run_analysis(i);
+      wait_for_jobs(window);
+    }
+    QApplication::processEvents();
+    glassbox::gui::AnalysisTab* tab = window.analysis_tab(i);
+    const QString path = out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png";
+    if (tab->plots().empty()) {
+      std::fprintf(stderr, "glassbox: %s produced no plots\n", tab->analysis().title.c_str());
+      ++failed;
+    }
+    if (!window.grab().save(path)) {
+      std::fprintf(stderr, "glassbox: cannot write %s\n", qPrintable(path));
+      ++failed;
+    } else {
+      std::printf("%s\n", qPrintable(path));
+    }
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("Glassbox");
+  QCommandLineParser parser;
+  parser.setApplicationDescription("Glassbox: look inside transformer language models.");
+  parser.addHelpOption();
+  parser.addPositionalArgument("model", "Model folder or .gguf file to open (default: the shipped toy model).",
+                               "[MODEL]");
+  QCommandLineOption prompt_option("prompt", "Prompt to start with.", "text");
+  QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
+  QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
+  QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
+  parser.addOption(prompt_option);
+  parser.addOption(device_option);
+  parser.addOption(dtype_option);
+  parser.addOption(screenshot_option);
+  parser.process(app);
+  glassbox::set_threads(0);  // LibTorch on every core
+
+  const QStringList positional = parser.positionalArguments();
+  const QString model_dir = positional.isEmpty() ? default_model_dir() : positional.front();
+  const QString prompt = parser.isSet(prompt_option) ? parser.value(prompt_option) : sample_prompt(model_dir);
+  const bool screenshots = parser.isSet(screenshot_option);
+
+  MainWindow window(!screenshots);
+  window.set_compute(parser.value(device_option), parser.value(dtype_option));
+  window.resize(1500, 940);
+  window.show();
+  if (screenshots) return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option));
+
+  QObject::connect(&window, &MainWindow::model_loaded, &window, [&window, prompt] { window.set_prompt(prompt); },
+                   Qt::SingleShotConnection);
+  window.open_model(model_dir);
+  return app.exec();
+}

@@ -1,0 +1,388 @@
+#include "app/gui/main_window.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include "app/gui/analysis_tab.h"
+#include "app/gui/catalog_dialog.h"
+#include "app/gui/model_panel.h"
+#include "app/gui/params_panel.h"
+#include "app/gui/prompt_bar.h"
+#include "views/plot_view.h"
+
+namespace glassbox::gui {
+
+namespace {
+constexpr int kRerunDelayMs = 150;
+}
+
+MainWindow::MainWindow(bool interactive, QWidget* parent)
+    : QMainWindow(parent),
+      interactive_(interactive),
+      model_panel_(new ModelPanel(this)),
+      params_panel_(new ParamsPanel(this)),
+      prompt_bar_(new PromptBar(this)),
+      tab_widget_(new QTabWidget(this)),
+      rerun_(new QTimer(this)) {
+  setWindowTitle("Glassbox");
+  tab_widget_->setDocumentMode(true);
+  rerun_->setSingleShot(true);
+  rerun_->setInterval(kRerunDelayMs);
+
+  auto* centre = new QWidget(this);
+  auto* layout = new QVBoxLayout(centre);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addWidget(prompt_bar_);
+  layout->addWidget(tab_widget_, 1);
+  setCentralWidget(centre);
+
+  auto dock = [this](const QString& title, QWidget* content, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(title);
+    d->setWidget(content);
+    d->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetClosable |
+                   QDockWidget::DockWidgetFloatable);
+    addDockWidget(area, d);
+    return d;
+  };
+  QDockWidget* model_dock = dock(tr("Model"), model_panel_, Qt::LeftDockWidgetArea);
+  QDockWidget* params_dock = dock(tr("Parameters"), params_panel_, Qt::RightDockWidgetArea);
+  QDockWidget* jobs_dock = dock(tr("Jobs"), new JobsPanel(jobs_, this), Qt::BottomDockWidgetArea);
+  setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+  resizeDocks({model_dock, params_dock}, {300, 250}, Qt::Horizontal);
+  resizeDocks({jobs_dock}, {140}, Qt::Vertical);
+
+  build_menus();
+  for (QDockWidget* d : {model_dock, params_dock, jobs_dock}) view_menu_->addAction(d->toggleViewAction());
+
+  connect(prompt_bar_, &PromptBar::prompt_changed, this, &MainWindow::retokenize);
+  connect(prompt_bar_, &PromptBar::token_clicked, this, &MainWindow::token_clicked);
+  connect(tab_widget_, &QTabWidget::currentChanged, this, &MainWindow::current_tab_changed);
+  connect(params_panel_, &ParamsPanel::inputs_changed, this, &MainWindow::params_changed);
+  connect(params_panel_, &ParamsPanel::dataset_changed, this, [this](const QString& path) {
+    dataset_ = path;
+    if (TabState* state = current_state()) {
+      state->stale = true;
+      state->tab->show_status(tr("data set changed: press Run"));
+    }
+  });
+  connect(params_panel_, &ParamsPanel::run_requested, this, [this] {
+    if (tab_widget_->currentIndex() >= 0) run_analysis(tab_widget_->currentIndex());
+  });
+  connect(rerun_, &QTimer::timeout, this, [this] {
+    if (tab_widget_->currentIndex() >= 0) run_analysis(tab_widget_->currentIndex());
+  });
+  statusBar()->showMessage(tr("Open a model to begin (File ▸ Open model folder… or Open GGUF file…)"));
+}
+
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open model folder…"), QKeySequence::Open, this, &MainWindow::choose_model_folder);
+  file->addAction(tr("Open &GGUF file…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::choose_gguf_file);
+  file->addAction(tr("Open from &Hugging Face cache…"), this, [this] {
+    const std::string root = default_hf_cache_root();
+    choose_from_catalog(tr("Open from Hugging Face cache"), root, list_hf_cache(root));
+  });
+  file->addAction(tr("Open from O&llama…"), this, [this] {
+    const std::string root = default_ollama_root();
+    choose_from_catalog(tr("Open from Ollama"), root, list_ollama(root));
+  });
+  file->addAction(tr("&Export current analysis (HDF5)…"), QKeySequence(tr("Ctrl+E")), this,
+                  &MainWindow::export_current_analysis);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+
+  QMenu* device = menuBar()->addMenu(tr("&Device"));
+  devices_ = new QActionGroup(this);
+  QStringList names = {"cpu"};
+  if (cuda_available()) names << "cuda";
+  for (const QString& name : names) {
+    QAction* a = device->addAction(name);
+    a->setCheckable(true);
+    a->setChecked(name == device_);
+    devices_->addAction(a);
+  }
+  device->addSeparator();
+  dtypes_ = new QActionGroup(this);
+  for (const QString& name : {QStringLiteral("float32"), QStringLiteral("bfloat16")}) {
+    QAction* a = device->addAction(tr("compute in %1").arg(name));
+    a->setData(name);
+    a->setCheckable(true);
+    a->setChecked(name == dtype_);
+    dtypes_->addAction(a);
+  }
+  connect(devices_, &QActionGroup::triggered, this, [this](QAction* a) { reload_with(a->text(), dtype_); });
+  connect(dtypes_, &QActionGroup::triggered, this, [this](QAction* a) { reload_with(device_, a->data().toString()); });
+
+  view_menu_ = menuBar()->addMenu(tr("&View"));
+}
+
+void MainWindow::choose_model_folder() {
+  const QString start = model_.model ? QString::fromStdString(model_.dir) : QString(GLASSBOX_RESOURCES);
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), start);
+  if (!dir.isEmpty()) open_model(dir);
+}
+
+void MainWindow::choose_gguf_file() {
+  const QString start = model_.model ? QFileInfo(QString::fromStdString(model_.dir)).absolutePath() : QDir::homePath();
+  const QString file =
+      QFileDialog::getOpenFileName(this, tr("Open GGUF model"), start, tr("GGUF models (*.gguf);;All files (*)"));
+  if (!file.isEmpty()) open_model(file);
+}
+
+void MainWindow::choose_from_catalog(const QString& title, const std::string& root,
+                                     std::vector<CatalogEntry> entries) {
+  CatalogDialog dialog(title, QString::fromStdString(root), std::move(entries), this);
+  if (dialog.exec() == QDialog::Accepted && !dialog.chosen_path().isEmpty()) open_model(dialog.chosen_path());
+}
+
+void MainWindow::set_compute(const QString& device, const QString& dtype) {
+  device_ = device;
+  dtype_ = dtype;
+  for (QAction* a : devices_->actions()) a->setChecked(a->text() == device_);
+  for (QAction* a : dtypes_->actions()) a->setChecked(a->data().toString() == dtype_);
+}
+
+void MainWindow::reload_with(const QString& device, const QString& dtype) {
+  const QString previous_device = device_, previous_dtype = dtype_;
+  set_compute(device, dtype);
+  if (!model_.model) return;
+  // A failed reload (say, bfloat16 unsupported) restores the previous choice in the menus.
+  auto restore = std::make_shared<QMetaObject::Connection>();
+  *restore = connect(this, &MainWindow::model_failed, this, [this, previous_device, previous_dtype, restore] {
+    set_compute(previous_device, previous_dtype);
+    disconnect(*restore);
+  });
+  connect(this, &MainWindow::model_loaded, this, [restore] { QObject::disconnect(*restore); });
+  open_model(QString::fromStdString(model_.dir));
+}
+
+void MainWindow::open_model(const QString& dir) {
+  jobs_.cancel_all();
+  const std::string path = dir.toStdString(), device = device_.toStdString(), dtype = dtype_.toStdString();
+  statusBar()->showMessage(tr("Loading %1…").arg(dir));
+  jobs_.submit(
+      tr("Load %1").arg(QDir(dir).dirName()), "model",
+      [this, path, device, dtype](const Progress&) -> std::function<void()> {
+        auto loaded = std::make_shared<LoadedModel>(load_model_for_gui(path, device, dtype));
+        return [this, loaded] { apply_model(std::move(*loaded)); };
+      },
+      [this, dir](const QString& message, bool cancelled) {
+        if (cancelled) return;
+        statusBar()->showMessage(tr("Could not open %1").arg(dir));
+        if (interactive_) QMessageBox::critical(this, tr("Cannot open model"), message);
+        emit model_failed(message);
+      });
+}
+
+void MainWindow::apply_model(LoadedModel loaded) {
+  model_ = std::move(loaded);
+  ++generation_;
+  const QDir dir(QString::fromStdString(model_.dir));
+  setWindowTitle(tr("Glassbox — %1").arg(dir.dirName()));
+  model_panel_->show_model(model_);
+  prompt_bar_->set_tokenizer_available(model_.has_tokenizer);
+  // A data set saved with the model (the two-hop toy models ship theirs).
+  const QStringList csvs = dir.entryList({"*.csv"}, QDir::Files, QDir::Name);
+  dataset_ = csvs.isEmpty() ? QString() : dir.filePath(csvs.front());
+  rebuild_tabs();
+  statusBar()->showMessage(tr("Loaded %1 (%2, %3 layers) on %4")
+                               .arg(QString::fromStdString(model_.dir), QString::fromStdString(model_.info.family))
+                               .arg(model_.info.n_layers)
+                               .arg(QString::fromStdString(model_.device)));
+  retokenize();
+  emit model_loaded();
+}
+
+void MainWindow::rebuild_tabs() {
+  // Keep the parameters the user set where the new model allows them.
+  std::map<std::string, probes::ParamInputs> previous;
+  for (const auto& state : tabs_) previous[state->tab->analysis().id] = state->inputs;
+  const QString current = tab_widget_->currentIndex() >= 0 ? tab_widget_->tabText(tab_widget_->currentIndex()) : "";
+
+  QSignalBlocker block(tab_widget_);
+  while (tab_widget_->count() > 0) {
+    QWidget* page = tab_widget_->widget(0);
+    tab_widget_->removeTab(0);
+    delete page;
+  }
+  tabs_.clear();
+  for (const probes::Analysis& analysis : probes::analyses()) {
+    if (!probes::applies(analysis, model_.info)) continue;
+    auto state = std::make_unique<TabState>();
+    state->specs = analysis.params(model_.info);
+    for (const probes::ParamSpec& spec : state->specs) {
+      const bool token_text = spec.type == probes::ParamType::token && model_.has_tokenizer;
+      state->inputs[spec.name] = {spec.default_input(), token_text};
+      auto kept = previous.find(analysis.id);
+      if (kept == previous.end() || !kept->second.count(spec.name)) continue;
+      const std::string& text = kept->second.at(spec.name).text;
+      bool number = false;
+      const double value = QString::fromStdString(text).toDouble(&number);
+      if (!spec.numeric() || (number && value >= spec.min && value <= spec.max)) state->inputs[spec.name].text = text;
+    }
+    state->tab = new AnalysisTab(analysis, tab_widget_);
+    connect(state->tab, &AnalysisTab::hovered, this, [this](const QString& text) {
+      if (text.isEmpty())
+        statusBar()->clearMessage();
+      else
+        statusBar()->showMessage(text);
+    });
+    tab_widget_->addTab(state->tab, QString::fromStdString(analysis.title));
+    tabs_.push_back(std::move(state));
+  }
+  for (int i = 0; i < tab_widget_->count(); ++i)
+    if (tab_widget_->tabText(i) == current) tab_widget_->setCurrentIndex(i);
+  block.unblock();
+  if (tabs_.empty())
+    params_panel_->clear(tr("No analyses apply to this model"));
+  else
+    current_tab_changed();
+}
+
+void MainWindow::set_prompt(const QString& text) { prompt_bar_->set_text(text); }
+
+void MainWindow::retokenize() {
+  if (!model_.model) return;
+  try {
+    prompt_ = tokenize_prompt(*model_.model, prompt_bar_->text().toStdString(), prompt_bar_->add_special_tokens());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Cannot tokenize: %1").arg(e.what()));
+    prompt_ = Prompt{};
+  }
+  prompt_bar_->show_tokens(prompt_);
+  highlight_position();
+  for (auto& state : tabs_) {
+    if (state->tab->analysis().needs.prompt == probes::Need::none) continue;
+    state->stale = true;
+    if (state->tab != tab_widget_->currentWidget() || !state->tab->analysis().live)
+      state->tab->show_status(tr("prompt changed"));
+  }
+  TabState* current = current_state();
+  if (current && current->tab->analysis().live) run_analysis(tab_widget_->currentIndex());
+}
+
+MainWindow::TabState* MainWindow::current_state() const {
+  const int i = tab_widget_->currentIndex();
+  return i >= 0 && i < analysis_count() ? tabs_[size_t(i)].get() : nullptr;
+}
+
+void MainWindow::select_analysis(int index) { tab_widget_->setCurrentIndex(index); }
+
+void MainWindow::current_tab_changed() {
+  TabState* state = current_state();
+  if (!state) return;
+  params_panel_->show_analysis(state->tab->analysis(), state->specs, state->inputs, dataset_, model_.has_tokenizer);
+  highlight_position();
+  if (state->stale && state->tab->analysis().live) run_analysis(tab_widget_->currentIndex());
+}
+
+void MainWindow::params_changed(const probes::ParamInputs& inputs) {
+  TabState* state = current_state();
+  if (!state) return;
+  state->inputs = inputs;
+  state->stale = true;
+  highlight_position();
+  if (state->tab->analysis().live)
+    rerun_->start();
+  else
+    state->tab->show_status(tr("parameters changed: press Run"));
+}
+
+void MainWindow::token_clicked(int position) {
+  if (!params_panel_->set_number("position", position)) {
+    statusBar()->showMessage(tr("This analysis has no position to choose"), 3000);
+    highlight_position();
+  }
+}
+
+void MainWindow::highlight_position() {
+  // The chip of the current analysis' "position" parameter, if it has one.
+  int position = -1;
+  if (TabState* state = current_state()) {
+    auto it = state->inputs.find("position");
+    if (it != state->inputs.end()) {
+      position = QString::fromStdString(it->second.text).toInt();
+      if (position < 0) position += static_cast<int>(prompt_.ids.size());
+    }
+  }
+  prompt_bar_->select_position(position);
+}
+
+void MainWindow::run_analysis(int index) {
+  if (!model_.model || index < 0 || index >= analysis_count()) return;
+  TabState* state = tabs_[size_t(index)].get();
+  const probes::Analysis& analysis = state->tab->analysis();
+  const QString title = QString::fromStdString(analysis.title);
+  state->stale = false;
+  if (analysis.needs.prompt == probes::Need::required && prompt_.ids.empty()) {
+    state->tab->show_message(tr("Type a prompt above to run %1.").arg(title));
+    state->tab->show_status(QString());
+    return;
+  }
+  if (analysis.needs.dataset == probes::Need::required && dataset_.isEmpty()) {
+    state->tab->show_message(tr("Choose a data set file (on the right) to run %1.").arg(title));
+    state->tab->show_status(QString());
+    return;
+  }
+  const AnalysisRequest request{&analysis, prompt_, dataset_.toStdString(), state->inputs};
+  const uint64_t generation = generation_, id = ++state->request;
+  std::shared_ptr<const Model> model = model_.model;
+  const std::string model_dir = model_.dir;
+  // Results land only if the model and this tab's request are still current.
+  auto current = [this, generation, state, id] { return generation == generation_ && state->request == id; };
+  state->tab->show_status(tr("running…"));
+  jobs_.submit(
+      title, QString::fromStdString("analysis:" + analysis.id),
+      [model, model_dir, request, state, current](const Progress& progress) -> std::function<void()> {
+        auto run = std::make_shared<AnalysisRun>(gui::run_analysis(*model, model_dir, request, progress));
+        return [run, state, current] {
+          if (!current()) return;
+          state->tab->show_results(std::move(run->plots), run->meta);
+          state->tab->show_status(QString());
+        };
+      },
+      [state, current](const QString& message, bool cancelled) {
+        if (!current()) return;
+        if (cancelled) {
+          state->stale = true;
+          state->tab->show_status(tr("cancelled"));
+        } else {
+          state->tab->show_message(tr("Could not compute this analysis:\n%1").arg(message));
+          state->tab->show_status(tr("failed"));
+        }
+      });
+}
+
+void MainWindow::export_current_analysis() {
+  TabState* state = current_state();
+  if (!state || state->tab->plots().empty()) {
+    QMessageBox::information(this, tr("Export"), tr("Run an analysis first; there is nothing to export yet."));
+    return;
+  }
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export analysis"), QString::fromStdString(state->tab->analysis().id) + ".h5", tr("HDF5 (*.h5)"));
+  if (path.isEmpty()) return;
+  try {
+    views::export_hdf5(path, state->tab->plots(), state->tab->meta());
+    statusBar()->showMessage(tr("Exported %1").arg(path), 5000);
+  } catch (const std::exception& e) {
+    QMessageBox::warning(this, tr("Export failed"), QString::fromStdString(e.what()));
+  }
+}
+
+}  // namespace glassbox::gui

@@ -1,0 +1,26 @@
+#pragma once
+// The loaded model at a glance: architecture numbers and every hook point,
+// grouped by block.
+#include <QWidget>
+
+#include "app/gui/backend.h"
+
+class QLabel;
+class QTreeWidget;
+
+namespace glassbox::gui {
+
+class ModelPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ModelPanel(QWidget* parent = nullptr);
+  void show_model(const LoadedModel& model);
+  void clear();
+
+ private:
+  QLabel* name_;
+  QTreeWidget* tree_;
+};
+
+}  // namespace glassbox::gui

@@ -1,0 +1,62 @@
+#include "probes/registry.h"
+
+#include "core/error.h"
+
+namespace glassbox::probes {
+
+// Each analysis is declared next to its probe (probes/<probe>.cpp).
+Analysis next_token_analysis();
+Analysis attention_pattern_analysis();
+Analysis residual_norms_analysis();
+Analysis logit_lens_analysis();
+Analysis contributions_analysis();
+Analysis attention_heads_analysis();
+Analysis backpatch_analysis();
+Analysis backpatch_dataset_analysis();
+Analysis head_svd_analysis();
+Analysis composition_analysis();
+Analysis ablate_analysis();
+Analysis importance_analysis();
+Analysis sparsity_analysis();
+Analysis ipr_analysis();
+Analysis prune_curve_analysis();
+
+const std::vector<Analysis>& analyses() {
+  static const std::vector<Analysis> all = {
+      next_token_analysis(),   attention_pattern_analysis(), residual_norms_analysis(),
+      logit_lens_analysis(),   contributions_analysis(),     attention_heads_analysis(),
+      backpatch_analysis(),    backpatch_dataset_analysis(), head_svd_analysis(),
+      composition_analysis(),  ablate_analysis(),            importance_analysis(),
+      sparsity_analysis(),     ipr_analysis(),               prune_curve_analysis(),
+  };
+  return all;
+}
+
+const Analysis* find_analysis(const std::string& id) {
+  for (const Analysis& a : analyses())
+    if (a.id == id) return &a;
+  return nullptr;
+}
+
+bool applies(const Analysis& analysis, const ModelInfo& info) { return analysis.needs.transformer == info.transformer; }
+
+void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where) {
+  if (analysis.needs.prompt == Need::required && inputs.tokens.empty())
+    fail(where, analysis.id + " needs a prompt (it has no tokens)");
+  if (analysis.needs.prompt == Need::none && !inputs.tokens.empty())
+    fail(where, analysis.id + " takes no prompt");
+  if (analysis.needs.dataset == Need::required && inputs.dataset.empty())
+    fail(where, analysis.id + " needs a data set file");
+  if (analysis.needs.dataset == Need::none && !inputs.dataset.empty())
+    fail(where, analysis.id + " takes no data set");
+}
+
+std::string params_json(const AnalysisInputs& inputs, const ParamValues& values) {
+  nlohmann::json j = values.json();
+  j["tokens"] = inputs.tokens;
+  j["add_special_tokens"] = inputs.add_special_tokens;
+  if (!inputs.dataset.empty()) j["dataset"] = inputs.dataset;
+  return j.dump();
+}
+
+}  // namespace glassbox::probes

@@ -1,0 +1,60 @@
+#pragma once
+// The registry of analyses. Each analysis is declared once, next to its probe:
+// its id (the CLI command `glassbox-cli probe ID`, the `probe` attribute of
+// exports and the key of sessions), title, description, parameters, what it
+// needs and how it runs. The CLI builds its flags, --help and validation from
+// the declaration, the GUI its tab and parameters panel. No Qt, no torch here.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/model_info.h"
+#include "core/plot.h"
+#include "core/progress.h"
+#include "probes/params.h"
+
+namespace glassbox::probes {
+
+enum class Need { none, optional, required };
+
+struct Needs {
+  Need prompt = Need::required;
+  Need dataset = Need::none;  // a data set file (e.g. a two-hop CSV)
+  bool transformer = true;    // false: the modular-arithmetic toy MLP
+};
+
+// What an analysis runs on besides its parameters.
+struct AnalysisInputs {
+  std::vector<int64_t> tokens;      // the prompt; empty when none was given
+  bool add_special_tokens = false;  // how the prompt (and data set rows) were tokenized
+  std::string dataset;              // path of the data set; empty when none
+};
+
+struct AnalysisOutput {
+  std::vector<Plot> plots;
+  nlohmann::json summary = nlohmann::json::object();  // the CLI prints it; a few headline numbers
+};
+
+struct Analysis {
+  std::string id;           // one spelling everywhere: "logit-lens"
+  std::string title;        // "Logit lens"
+  std::string description;  // one line
+  Needs needs;
+  bool live = false;  // cheap enough for the GUI to rerun on every prompt or parameter change
+  // Parameters, with ranges from the model (layers, heads, context).
+  std::function<std::vector<ParamSpec>(const ModelInfo&)> params;
+  std::function<AnalysisOutput(const Model&, const AnalysisInputs&, const ParamValues&, const Progress&)> run;
+};
+
+// Every analysis, in the order the GUI shows them (probes/registry.cpp).
+const std::vector<Analysis>& analyses();
+const Analysis* find_analysis(const std::string& id);
+// Whether the analysis can run on such a model.
+bool applies(const Analysis& analysis, const ModelInfo& info);
+// Checks the inputs against the analysis' needs; Error naming what is missing.
+void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where);
+// The params_json that exports record: the parameter values and the inputs.
+std::string params_json(const AnalysisInputs& inputs, const ParamValues& values);
+
+}  // namespace glassbox::probes
