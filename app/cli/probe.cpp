@@ -91,6 +91,8 @@ int run_probe(const Analysis& a, Args& args) {
                            (a.needs.transformer ? std::string("a transformer") : std::string("a glassbox_mlp model")) +
                            "; this is a " + model->info().family + " model");
   probes::AnalysisInputs inputs;
+  if (a.needs.prompt == Need::none && (args.has("prompt") || args.has("tokens")))
+    fail("command line", "probe " + a.id + " takes no prompt");
   if (a.needs.prompt != Need::none && (a.needs.prompt == Need::required || args.has("prompt") || args.has("tokens")))
     inputs.tokens = tokens_from_args(args, *model);
   if (a.needs.dataset != Need::none && (a.needs.dataset == Need::required || args.has("dataset")))

@@ -69,7 +69,7 @@ TEST(Cli, BadInputGivesOneLineAndNonZeroExit) {
     std::string args, expected;
   } cases[] = {
       {"run --model " + model + " --tokens 1,2,3", "missing --out"},
-      {"run --model " + model + " --tokens 1,x --out " + tmp.file("a.h5"), "'x' is not an integer"},
+      {"run --model " + model + " --tokens 1,x --out " + tmp.file("a.h5"), "'x' is not a token id"},
       {"run --model " + model + " --tokens 1,999999 --out " + tmp.file("a.h5"), "outside the vocabulary"},
       {"run --model " + model + " --prompt hi --out " + tmp.file("a.h5"), "has no tokenizer"},
       {"run --model " + model + " --tokens 1 --out " + tmp.file("a.h5") + " --frobnicate 3", "unknown option --frobnicate"},

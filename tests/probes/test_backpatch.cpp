@@ -16,7 +16,7 @@
 #include "core/h5.h"
 #include "core/tokenizer.h"
 #include "probes/backpatch.h"
-#include "test_util.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox::probes {
 namespace {

@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "core/h5.h"
 #include "probes/composition.h"
-#include "test_util.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox::probes {
 namespace {

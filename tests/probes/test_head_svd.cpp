@@ -11,7 +11,7 @@
 #include "core/h5.h"
 #include "core/plot.h"
 #include "probes/head_svd.h"
-#include "test_util.h"
+#include "core/model_fixtures.h"
 
 namespace glassbox::probes {
 namespace {
