@@ -114,7 +114,10 @@ AttentionResult attention(const Model& model, const AttentionParams& params, con
 std::vector<Plot> to_plots(const AttentionResult& result) {
   const int64_t n_layers = result.patterns.size(0), n_heads = result.patterns.size(1), T = result.patterns.size(2);
   const Axis tokens = token_axis(result.token_strings);
-  std::vector<Plot> plots;
+  // The head scores first: they are where one looks for a head; then every pattern.
+  std::vector<Plot> plots = {head_plot("head_induction", "Induction score", result.induction),
+                             head_plot("head_previous_token", "Previous-token score", result.previous_token),
+                             head_plot("head_duplicate_token", "Duplicate-token score", result.duplicate_token)};
   for (int64_t l = 0; l < n_layers; ++l) {
     for (int64_t h = 0; h < n_heads; ++h) {
       const std::string head = "L" + std::to_string(l) + "H" + std::to_string(h);
@@ -130,9 +133,6 @@ std::vector<Plot> to_plots(const AttentionResult& result) {
   plots.push_back(make_plot("heatmap", "attention_overview", "All heads (rows: layer, query; columns: head, key)",
                             result.patterns.permute({0, 2, 1, 3}).reshape({n_layers * T, n_heads * T}), columns, rows,
                             "head, key position", "layer, query position", "attention"));
-  plots.push_back(head_plot("head_previous_token", "Previous-token score", result.previous_token));
-  plots.push_back(head_plot("head_duplicate_token", "Duplicate-token score", result.duplicate_token));
-  plots.push_back(head_plot("head_induction", "Induction score", result.induction));
   return plots;
 }
 

@@ -344,8 +344,8 @@ ParamValues parse_params(const std::vector<ParamSpec>& specs, const ParamInputs&
         const std::string at = front == Front::cli ? "command line: " + spec.flag() : spec.label;
         switch (spec.type) {
           case ParamType::token:
-            v = text.empty() && !input.token_text ? nlohmann::json(nullptr)
-                                                  : nlohmann::json(parse_token(input.text, input.token_text, model, at));
+            v = text.empty() ? nlohmann::json(nullptr)
+                             : nlohmann::json(parse_token(input.text, input.token_text, model, at));
             break;
           case ParamType::head:
             if (text.empty()) {

@@ -72,7 +72,9 @@ void wait_for_jobs(MainWindow& window) {
   loop.exec();
 }
 
-int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir) {
+// `only`: the analysis ids to render; empty: every analysis.
+int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir,
+                     const QStringList& only) {
   if (!QDir().mkpath(out_dir)) {
     std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
     return 1;
@@ -93,6 +95,7 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
   }
   int failed = 0;
   for (int i = 0; i < window.analysis_count(); ++i) {
+    if (!only.isEmpty() && !only.contains(QString::fromStdString(window.analysis_tab(i)->analysis().id))) continue;
     window.select_analysis(i);  // live analyses start here
     wait_for_jobs(window);
     if (window.analysis_tab(i)->plots().empty()) {
@@ -128,12 +131,15 @@ int main(int argc, char** argv) {
                                "[MODEL]");
   QCommandLineOption prompt_option("prompt", "Prompt to start with.", "text");
   QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
+  QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
+                                     "ids");
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
   parser.addOption(device_option);
   parser.addOption(dtype_option);
   parser.addOption(screenshot_option);
+  parser.addOption(analyses_option);
   parser.process(app);
   glassbox::set_threads(0);  // LibTorch on every core
 
@@ -146,7 +152,10 @@ int main(int argc, char** argv) {
   window.set_compute(parser.value(device_option), parser.value(dtype_option));
   window.resize(1500, 940);
   window.show();
-  if (screenshots) return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option));
+  if (screenshots) {
+    const QStringList only = parser.value(analyses_option).split(',', Qt::SkipEmptyParts);
+    return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option), only);
+  }
 
   QObject::connect(&window, &MainWindow::model_loaded, &window, [&window, prompt] { window.set_prompt(prompt); },
                    Qt::SingleShotConnection);

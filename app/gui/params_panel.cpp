@@ -145,10 +145,10 @@ void ParamsPanel::show_analysis(const probes::Analysis& analysis, const std::vec
       }
       default: {
         auto* line = new QLineEdit(QString::fromStdString(text), form_widget_);
-        line->setPlaceholderText(QString::fromStdString(spec.type == ParamType::token && !token_text_
-                                                            ? std::string("token id")
-                                                            : spec.type == ParamType::text ? std::string()
-                                                                                           : spec.type_name()));
+        QString placeholder;
+        if (spec.type == ParamType::token) placeholder = token_text_ ? tr("one token, e.g. ␣Paris") : tr("token id");
+        else if (spec.type != ParamType::text) placeholder = QString::fromStdString(spec.type_name());
+        line->setPlaceholderText(placeholder);
         connect(line, &QLineEdit::editingFinished, this,
                 [this, key, line] { set_input(key, line->text().toStdString()); });
         editor = line;

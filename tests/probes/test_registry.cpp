@@ -93,6 +93,18 @@ TEST(Registry, EveryAnalysisRecordsTheSameParametersFromTheCliAsFromTheGui) {
   for (const auto& [id, values] : kTyped) EXPECT_NE(probes::find_analysis(id), nullptr) << id;
 }
 
+TEST(Registry, TheDefaultsThePanelShowsParse) {
+  auto transformer = load_model(test::resources("models/two-hop"));
+  auto mlp = load_model(test::resources("models/grok-mlp-p97-wd0"));
+  for (const Analysis& a : probes::analyses()) {
+    const Model& model = a.needs.transformer ? *transformer : *mlp;
+    probes::ParamInputs inputs;
+    for (const probes::ParamSpec& spec : a.params(model.info()))
+      inputs[spec.name] = {spec.default_input(), spec.type == ParamType::token && model.tokenizer()};
+    EXPECT_NO_THROW(probes::parse_params(a.params(model.info()), inputs, model, probes::Front::gui)) << a.id;
+  }
+}
+
 TEST(Registry, IdsAreUniqueAndEveryParameterIsDescribed) {
   std::set<std::string> ids;
   for (const Analysis& a : probes::analyses()) {
