@@ -238,8 +238,11 @@ TEST(Backpatch, CliWritesTheGridsWithNaNBelowTheDiagonal) {
       ASSERT_EQ(p.shape, (std::vector<int64_t>{3, 3}));
       for (int l1 = 0; l1 < 3; ++l1) {
         for (int l2 = 0; l2 < 3; ++l2) {
-          if (l1 <= l2) EXPECT_TRUE(std::isnan(p.at(l1, l2)));
-          else EXPECT_NEAR(p.at(l1, l2), expected.target_prob[l1][l2].item<float>(), 1e-7);
+          if (l1 <= l2) {
+            EXPECT_TRUE(std::isnan(p.at(l1, l2)));
+          } else {
+            EXPECT_NEAR(p.at(l1, l2), expected.target_prob[l1][l2].item<float>(), 1e-7);
+          }
         }
       }
     }

@@ -190,8 +190,11 @@ TEST(Composition, CliWritesScoreMatricesAndTheIntervention) {
       for (int64_t s = 0; s < 12; ++s) {
         for (int64_t d = 0; d < 12; ++d) {
           const float want = expected.k[s][d].item<float>();
-          if (std::isnan(want)) EXPECT_TRUE(std::isnan(p.at(s, d)));
-          else EXPECT_NEAR(p.at(s, d), want, 1e-6);
+          if (std::isnan(want)) {
+            EXPECT_TRUE(std::isnan(p.at(s, d)));
+          } else {
+            EXPECT_NEAR(p.at(s, d), want, 1e-6);
+          }
         }
       }
     }

@@ -51,7 +51,9 @@ void expect_formula(const std::string& name) {
   for (int row = 0; row <= L; ++row) {
     const std::string hook = row == 0 ? "blocks.0.hook_resid_pre" : "blocks." + std::to_string(row - 1) + ".hook_resid_post";
     at::Tensor p = lens_probs(transformer, run.cache.get(hook));
-    if (row == L) EXPECT_TRUE(at::allclose(p, final_probs, 1e-5, 1e-7)) << "the last layer is the model's output";
+    if (row == L) {
+      EXPECT_TRUE(at::allclose(p, final_probs, 1e-5, 1e-7)) << "the last layer is the model's output";
+    }
     for (int64_t t = 0; t < T; ++t) {
       double kl = 0;
       for (int64_t v = 0; v < p.size(1); ++v) {
