@@ -1,6 +1,10 @@
 #include "core/gguf.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <thread>
@@ -729,6 +733,18 @@ void GgufFile::dequantize(const GgufTensor& t, float* out, int threads) const {
                          count);
   }
   for (std::thread& worker : workers) worker.join();
+}
+
+void GgufFile::release(const GgufTensor& t) const {
+  if (!t.data || t.nbytes == 0) return;
+  const long page_size = ::sysconf(_SC_PAGESIZE);
+  if (page_size <= 0) return;
+  const auto page = static_cast<uintptr_t>(page_size);
+  // Only pages wholly inside the tensor: its neighbours' bytes stay resident.
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(t.data) + page - 1) / page * page;
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(t.data) + t.nbytes) / page * page;
+  // The mapping is private and read-only, so dropping its pages loses nothing.
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace glassbox

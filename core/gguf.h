@@ -99,6 +99,11 @@ class GgufFile {
   // Blocks are split over `threads` threads (0: all cores). Error names the
   // file, the tensor and its type when the type is not supported.
   void dequantize(const GgufTensor& tensor, float* out, int threads = 0) const;
+  // Lets the kernel drop the whole pages of the mapping that hold only this
+  // tensor's bytes (the tensor stays readable: touched again, they are read
+  // back from the file). Loaders call it once a tensor is converted, so the
+  // quantized bytes and the float32 copies are not resident together.
+  void release(const GgufTensor& tensor) const;
 
  private:
   std::shared_ptr<const MappedFile> file_;

@@ -235,6 +235,7 @@ ModelFolder gguf_model_folder(const GgufFile& file, c10::Device device, c10::Sca
     if (!hf) continue;  // e.g. rope tables llama.cpp computes itself
     at::Tensor values = at::empty(t.shape, at::kFloat);
     file.dequantize(t, values.data_ptr<float>());
+    file.release(t);  // the quantized bytes are not needed again
     switch (hf->relayout) {
       case Relayout::none: break;
       case Relayout::transpose:

@@ -5,6 +5,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "core/arch/family.h"
@@ -132,8 +133,13 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
   ModelFolder folder;
   const Family* family = nullptr;
   std::string weights_dtype;
+  // A GGUF file's tokenizer is built from its metadata while the weights are
+  // dequantized (the two only read the file); it is awaited after the weights,
+  // so errors come in the same order as if one ran after the other.
+  std::future<std::unique_ptr<Tokenizer>> gguf_tokenizer;
   if (gguf) {
     gguf_file = GgufFile::open(path);
+    gguf_tokenizer = std::async(std::launch::async, [file = gguf_file] { return Tokenizer::from_gguf(*file); });
     folder = gguf_model_folder(*gguf_file, device, dtype, weights_dtype);
     family = &find_family(folder);
   } else {
@@ -153,7 +159,7 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
   model->info_.format = gguf ? "gguf" : "safetensors";
   const fs::path d(path);
   if (gguf) {
-    model->tokenizer_ = Tokenizer::from_gguf(*gguf_file);
+    model->tokenizer_ = gguf_tokenizer.get();
   } else if (fs::exists(d / "tokenizer.json") || (fs::exists(d / "vocab.json") && fs::exists(d / "merges.txt"))) {
     model->tokenizer_ = Tokenizer::from_dir(path);
   }

@@ -805,15 +805,22 @@ class BpeModel {
   BpeModel(std::unordered_map<std::string, int32_t> vocab,
            const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options, const std::string& file)
       : vocab_(std::move(vocab)), options_(std::move(options)) {
+    token_of_id_.reserve(vocab_.size());
     for (const auto& [token, id] : vocab_) token_of_id_[id] = token;
+    merges_.reserve(merges.size());
+    std::string merged;  // reused: tens of thousands of merges, one buffer
     for (size_t rank = 0; rank < merges.size(); ++rank) {
       const auto& [left, right] = merges[rank];
       const auto merged_right =
           std::string_view(right).substr(std::min(right.size(), options_.continuing_subword_prefix.size()));
-      const std::string what = "merge " + std::to_string(rank + 1) + " ('" + left + " " + right + "')";
-      int32_t left_id = id_in_vocab(left, what, file), right_id = id_in_vocab(right, what, file);
-      int32_t merged_id = id_in_vocab(left + std::string(merged_right), what, file);
-      merges_[pair_key(left_id, right_id)] = {static_cast<uint32_t>(rank), merged_id};
+      merged.assign(left).append(merged_right);
+      // The lookups first; the message naming the merge is built only for an error.
+      const auto left_it = vocab_.find(left), right_it = vocab_.find(right), merged_it = vocab_.find(merged);
+      if (left_it == vocab_.end() || right_it == vocab_.end() || merged_it == vocab_.end()) {
+        const std::string what = "merge " + std::to_string(rank + 1) + " ('" + left + " " + right + "')";
+        id_in_vocab(left, what, file), id_in_vocab(right, what, file), id_in_vocab(merged, what, file);
+      }
+      merges_[pair_key(left_it->second, right_it->second)] = {static_cast<uint32_t>(rank), merged_it->second};
     }
     if (options_.unk_token) unk_id_ = id_in_vocab(*options_.unk_token, "unk_token", file);
     for (int b = 0; b < 256; ++b) {
@@ -1388,7 +1395,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
   config["added_tokens"] = added;
   bool add_bos;
   if (model == "gpt2") {
-    config["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", file.strings("tokenizer.ggml.merges")}};
+    config["model"] = {{"type", "BPE"}, {"vocab", std::move(vocab)}, {"merges", file.strings("tokenizer.ggml.merges")}};
     const std::string pre = file.string("tokenizer.ggml.pre", "default");
     config["model"]["ignore_merges"] = pre == "llama-bpe" || pre == "llama3" || pre == "llama-v3";
     config["pre_tokenizer"] = gguf_pre_tokenizer(file, pre);
@@ -1399,7 +1406,7 @@ std::unique_ptr<Tokenizer> Tokenizer::from_gguf(const GgufFile& file) {
     if (scores.size() != tokens.size())
       fail(path, "tokenizer.ggml.scores has " + std::to_string(scores.size()) + " entries for " +
                      std::to_string(tokens.size()) + " tokens");
-    config["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", sentencepiece_merges(tokens, scores)},
+    config["model"] = {{"type", "BPE"}, {"vocab", std::move(vocab)}, {"merges", sentencepiece_merges(tokens, scores)},
                        {"byte_fallback", true}, {"fuse_unk", true}};
     if (unk) config["model"]["unk_token"] = tokens[static_cast<size_t>(*unk)];
     const bool prefix_space = file.flag("tokenizer.ggml.add_space_prefix", true);
