@@ -2,6 +2,7 @@
 // The committed Hugging Face reference models, loaded on the test device, and
 // their goldens (tests/reference/make_model_goldens.py).
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <map>
 #include <memory>
@@ -63,6 +64,39 @@ inline double relative_error(const at::Tensor& actual, const at::Tensor& expecte
   at::Tensor finite = at::isfinite(e);
   double scale = e.masked_select(finite).abs().max().item<double>();
   return (a - e).masked_select(finite).abs().max().item<double>() / std::max(scale, 1e-30);
+}
+
+// Runs the golden's input through `model`, capturing every hook, and expects
+// the logits and every recorded hook within 1e-4 × max|value| of the golden.
+struct GoldenComparison {
+  int hooks = 0;       // hook points compared (besides the logits)
+  double worst = 0;    // largest relative error seen
+};
+inline GoldenComparison compare_with_golden(const Model& model, const Golden& g) {
+  RunOptions run;
+  run.capture = NameFilter(".*");
+  RunResult r = model.run(g.input_ids(), run);
+  GoldenComparison c;
+  c.worst = relative_error(r.logits, g.tensors.at("logits"));
+  EXPECT_LE(c.worst, 1e-4) << g.name << " logits";
+  for (const auto& [name, expected] : g.tensors) {
+    if (name == "input_ids" || name.rfind("logits", 0) == 0) continue;
+    if (!r.cache.has(name)) {
+      ADD_FAILURE() << g.name << ": hook " << name << " was not captured";
+      continue;
+    }
+    const at::Tensor& actual = r.cache.get(name);
+    if (actual.sizes() != expected.sizes()) {
+      ADD_FAILURE() << g.name << " " << name << ": shape " << actual.sizes() << ", golden " << expected.sizes();
+      continue;
+    }
+    const double err = relative_error(actual, expected);
+    EXPECT_LE(err, 1e-4) << g.name << " " << name;
+    c.worst = std::max(c.worst, err);
+    ++c.hooks;
+  }
+  EXPECT_GT(c.hooks, 10 * model.info().n_layers) << g.name;
+  return c;
 }
 
 }  // namespace glassbox::test

@@ -39,25 +39,9 @@ TEST_P(GgufParity, LogitsAndEveryHookMatchHuggingFace) {
   EXPECT_EQ(model->info().n_params, folder_model->info().n_params);
   EXPECT_EQ(model->tokenizer(), nullptr);  // these files carry no tokenizer
 
-  RunOptions run;
-  run.capture = NameFilter(".*");
-  RunResult r = model->run(g.input_ids(), run);
-  double worst = relative_error(r.logits, g.tensors.at("logits"));
-  EXPECT_LE(worst, 1e-4) << g.name << " logits";
-  int compared = 0;
-  for (const auto& [name, expected] : g.tensors) {
-    if (name == "input_ids" || name.rfind("logits", 0) == 0) continue;
-    ASSERT_TRUE(r.cache.has(name)) << g.name << ": hook " << name << " was not captured";
-    const at::Tensor& actual = r.cache.get(name);
-    ASSERT_EQ(actual.sizes(), expected.sizes()) << g.name << " " << name;
-    const double err = relative_error(actual, expected);
-    EXPECT_LE(err, 1e-4) << g.name << " " << name;
-    worst = std::max(worst, err);
-    ++compared;
-  }
-  EXPECT_GT(compared, 10 * model->info().n_layers) << g.name;
+  const test::GoldenComparison c = test::compare_with_golden(*model, g);
   std::printf("[gguf parity] %-16s %-9s %s: %d hooks + logits, max relative error %.2e\n", g.name.c_str(),
-              model->info().family.c_str(), g.weights_dtype.c_str(), compared, worst);
+              model->info().family.c_str(), g.weights_dtype.c_str(), c.hooks, c.worst);
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, GgufParity, ::testing::ValuesIn(goldens_with_gguf()),

@@ -21,26 +21,9 @@ TEST_P(Parity, LogitsAndEveryHookMatchHuggingFace) {
   auto model = load_model(g.model_dir, options);
   EXPECT_EQ(model->info().family, g.family);
   EXPECT_EQ(model->info().weights_dtype, g.weights_dtype);
-  RunOptions run;
-  run.capture = NameFilter(".*");
-  RunResult r = model->run(g.input_ids(), run);
-
-  double worst = relative_error(r.logits, g.tensors.at("logits"));
-  EXPECT_LE(worst, 1e-4) << g.name << " logits";
-  int compared = 0;
-  for (const auto& [name, expected] : g.tensors) {
-    if (name == "input_ids" || name.rfind("logits", 0) == 0) continue;
-    ASSERT_TRUE(r.cache.has(name)) << g.name << ": hook " << name << " was not captured";
-    const at::Tensor& actual = r.cache.get(name);
-    ASSERT_EQ(actual.sizes(), expected.sizes()) << g.name << " " << name;
-    double err = relative_error(actual, expected);
-    EXPECT_LE(err, 1e-4) << g.name << " " << name;
-    worst = std::max(worst, err);
-    ++compared;
-  }
-  EXPECT_GT(compared, 10 * model->info().n_layers) << g.name;
+  const test::GoldenComparison c = test::compare_with_golden(*model, g);
   std::printf("[parity] %-16s %-9s %s: %d hooks + logits, max relative error %.2e\n", g.name.c_str(),
-              g.family.c_str(), test::device().c_str(), compared, worst);
+              g.family.c_str(), test::device().c_str(), c.hooks, c.worst);
 }
 
 INSTANTIATE_TEST_SUITE_P(Goldens, Parity, ::testing::ValuesIn(test::load_goldens()),
