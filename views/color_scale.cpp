@@ -54,6 +54,14 @@ ColorScale ColorScale::for_values(const std::vector<float>& values) {
   return ColorScale(Kind::sequential, low, high);
 }
 
+ColorScale ColorScale::diverging_for(const std::vector<float>& values) {
+  double limit = 0;
+  for (float v : values)
+    if (std::isfinite(v)) limit = std::max(limit, std::abs(static_cast<double>(v)));
+  // Identical runs give limit 0: the bar then reads 0, not -0.
+  return ColorScale(Kind::diverging, limit > 0 ? -limit : 0.0, limit);
+}
+
 QColor ColorScale::color(double value) const {
   if (std::isnan(value)) return nan_color();
   // A constant field sits in the middle of the map.

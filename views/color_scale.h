@@ -1,6 +1,7 @@
 #pragma once
 // Maps plot values to colours: a diverging map centred on zero when the data
-// has both signs, a sequential one otherwise. NaN has its own colour.
+// has both signs (and always for differences), a sequential one otherwise.
+// NaN has its own colour.
 #include <QColor>
 #include <vector>
 
@@ -12,6 +13,9 @@ class ColorScale {
 
   // Range and kind from the finite values (NaN and ±inf are ignored).
   static ColorScale for_values(const std::vector<float>& values);
+  // Diverging and symmetric around zero whatever the signs: for differences,
+  // where zero (unchanged) is white and equal changes up and down look alike.
+  static ColorScale diverging_for(const std::vector<float>& values);
   ColorScale(Kind kind, double low, double high);
 
   Kind kind() const { return kind_; }

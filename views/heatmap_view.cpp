@@ -32,7 +32,10 @@ int label_step(double cell_extent, int label_extent) {
 }  // namespace
 
 HeatmapView::HeatmapView(const Plot& plot, QWidget* parent)
-    : PlotView(plot, parent), scale_(ColorScale::for_values(plot.data)) {
+    : HeatmapView(plot, ColorScale::for_values(plot.data), parent) {}
+
+HeatmapView::HeatmapView(const Plot& plot, const ColorScale& scale, QWidget* parent)
+    : PlotView(plot, parent), scale_(scale) {
   if (plot.shape.size() == 2) {
     rows_ = static_cast<int>(plot.shape[0]);
     columns_ = static_cast<int>(plot.shape[1]);
