@@ -1,5 +1,6 @@
 #include "core/plot.h"
 
+#include <cstdio>
 #include <ctime>
 #include <set>
 
@@ -42,8 +43,14 @@ void validate(const std::string& file, const Plot& plot) {
   if (plot.data.size() != numel)
     problem(std::to_string(plot.data.size()) + " values, but the shape needs " + std::to_string(numel));
 
-  for (const auto& [axis_name, axis] : {std::pair<const char*, const Axis&>{"x", plot.x}, {"y", plot.y}})
-    if (!axis.values.empty() && !axis.labels.empty()) problem(std::string(axis_name) + " has both numbers and labels");
+  for (const auto& [axis_name, axis] : {std::pair<const char*, const Axis&>{"x", plot.x}, {"y", plot.y}}) {
+    const std::string name = axis_name;
+    if (!axis.values.empty() && !axis.labels.empty()) problem(name + " has both numbers and labels");
+    if (!axis.positions.empty() && axis.labels.empty()) problem(name + " has token positions but no labels");
+    if (!axis.positions.empty() && axis.positions.size() != axis.labels.size())
+      problem(name + " has " + std::to_string(axis.positions.size()) + " token positions for " +
+              std::to_string(axis.labels.size()) + " labels");
+  }
   if (!plot.x.empty() && static_cast<int64_t>(plot.x.size()) != plot.shape.back())
     problem("x has " + std::to_string(plot.x.size()) + " entries, data has " + std::to_string(plot.shape.back()) +
             " columns");
@@ -56,21 +63,31 @@ void validate(const std::string& file, const Plot& plot) {
     problem("series names belong to [series, x] line or bar plots");
 }
 
-void write_axis(h5::Writer& file, const std::string& path, const Axis& axis) {
+void write_int64s(h5::Writer& file, const std::string& path, const std::vector<int64_t>& values) {
+  file.dataset(path, values.data(), {static_cast<int64_t>(values.size())});
+}
+
+// Axis `name` ("x" or "y") of the plot in `group`: <name>, and <name>_positions on a token axis.
+void write_axis(h5::Writer& file, const std::string& group, const std::string& name, const Axis& axis) {
   if (axis.empty()) return;
+  const std::string path = join(group, name);
   if (!axis.labels.empty())
     file.dataset(path, axis.labels);
   else
     file.dataset(path, axis.values.data(), {static_cast<int64_t>(axis.values.size())});
+  if (!axis.positions.empty()) write_int64s(file, path + "_positions", axis.positions);
 }
 
-Axis read_axis(const h5::Reader& file, const std::string& path) {
+Axis read_axis(const h5::Reader& file, const std::string& group, const std::string& name) {
   Axis axis;
-  if (!file.exists(path)) return axis;
-  if (file.kind(path) == h5::Kind::String)
-    axis.labels = file.read_strings(path);
-  else
-    axis.values = file.read_double(path);
+  const std::string path = join(group, name);
+  if (file.exists(path)) {
+    if (file.kind(path) == h5::Kind::String)
+      axis.labels = file.read_strings(path);
+    else
+      axis.values = file.read_double(path);
+  }
+  if (file.exists(path + "_positions")) axis.positions = file.read_int64(path + "_positions");
   return axis;
 }
 
@@ -89,8 +106,8 @@ Plot read_plot(const h5::Reader& file, const std::string& group, const std::stri
   plot.value_label = optional_attr(file, group, "value_label");
   plot.shape = file.shape(join(group, "data"));
   plot.data = file.read_float(join(group, "data"));
-  plot.x = read_axis(file, join(group, "x"));
-  plot.y = read_axis(file, join(group, "y"));
+  plot.x = read_axis(file, group, "x");
+  plot.y = read_axis(file, group, "y");
   if (file.exists(join(group, "series"))) plot.series = file.read_strings(join(group, "series"));
   validate(file.path(), plot);
   return plot;
@@ -102,14 +119,15 @@ void write_plot(h5::Writer& file, const std::string& group, const Plot& plot, co
   validate(file.path(), plot);
   file.group(group);
   file.dataset(join(group, "data"), plot.data.data(), plot.shape);
-  write_axis(file, join(group, "x"), plot.x);
-  write_axis(file, join(group, "y"), plot.y);
+  write_axis(file, group, "x", plot.x);
+  write_axis(file, group, "y", plot.y);
   if (!plot.series.empty()) file.dataset(join(group, "series"), plot.series);
+  write_int64s(file, join(group, "tokens"), meta.tokens);
   const std::pair<const char*, const std::string&> attrs[] = {
       {"kind", plot.kind},         {"title", plot.title},     {"x_label", plot.x_label},
       {"y_label", plot.y_label},   {"value_label", plot.value_label},
       {"probe", meta.probe},       {"params_json", meta.params_json},
-      {"model", meta.model},
+      {"model", meta.model},       {"prompt", meta.prompt},
   };
   for (const auto& [name, value] : attrs) file.attr(group, name, value);
   file.attr(group, "created_utc", utc_timestamp());
@@ -140,7 +158,31 @@ PlotMeta read_plot_meta(const h5::Reader& file, const std::string& root) {
   meta.probe = optional_attr(file, group, "probe");
   meta.params_json = optional_attr(file, group, "params_json");
   meta.model = optional_attr(file, group, "model");
+  meta.prompt = optional_attr(file, group, "prompt");
+  if (file.exists(join(group, "tokens"))) meta.tokens = file.read_int64(join(group, "tokens"));
   return meta;
+}
+
+std::string axis_label(const Axis& axis, size_t i) {
+  if (i < axis.positions.size() && i < axis.labels.size())
+    return std::to_string(axis.positions[i]) + ":" + visible_token(axis.labels[i]);
+  if (i < axis.labels.size()) return axis.labels[i];
+  if (i < axis.values.size()) {
+    char number[32];
+    std::snprintf(number, sizeof number, "%.5g", axis.values[i]);
+    return number;
+  }
+  return std::to_string(i);
+}
+
+std::string visible_token(const std::string& token) {
+  std::string s;
+  for (char c : token) {
+    if (c == ' ') s += "\xE2\x90\xA3";  // ␣
+    else if (c == '\n') s += "\\n";
+    else s += c;
+  }
+  return s;
 }
 
 std::string utc_timestamp() {

@@ -12,10 +12,13 @@ class Writer;
 class Reader;
 }  // namespace h5
 
-// An axis is numeric or labelled (token strings, "L3H7").
+// An axis is numeric or labelled (token strings, "L3H7"). A token axis keeps
+// the raw token strings in `labels` and their positions in the prompt in
+// `positions`; the views show them as "3:␣the".
 struct Axis {
   std::vector<double> values;
   std::vector<std::string> labels;
+  std::vector<int64_t> positions;  // token axes only: one per label
   bool empty() const { return values.empty() && labels.empty(); }
   size_t size() const { return labels.empty() ? values.size() : labels.size(); }
 };
@@ -35,19 +38,32 @@ struct Plot {
   float at(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * shape.back() + j)]; }
 };
 
-// Provenance stored with every plot.
+// Provenance stored with every plot: the analysis, its parameters, the model,
+// and the prompt it ran on (empty for analyses that take none). The prompt's
+// members have initializers so that PlotMeta{probe, params_json, model} is
+// complete without them.
 struct PlotMeta {
   std::string probe, params_json, model;
+  std::string prompt{};           // the text typed (empty when token ids were given)
+  std::vector<int64_t> tokens{};  // the ids the model ran on
 };
 
-// Writes /plots/<name>/{data,x,y,series} and the attributes of docs/file-formats.md#plot-export
-// under `root` ("/plots" for exports, "/analyses/<id>" for sessions).
+// Writes /plots/<name>/{data,x,y,x_positions,y_positions,series,tokens} and the
+// attributes of docs/file-formats.md#plot-export under `root` ("/plots" for
+// exports, "/analyses/<id>" for sessions).
 void write_plot(h5::Writer& file, const std::string& group, const Plot& plot, const PlotMeta& meta);
 void write_plots(h5::Writer& file, const std::vector<Plot>& plots, const PlotMeta& meta,
                  const std::string& root = "/plots");
 std::vector<Plot> read_plots(const h5::Reader& file, const std::string& root = "/plots");
-// Reads the PlotMeta attributes of the first plot under root (empty if none).
+// Reads the PlotMeta of the first plot under root (empty if none; members
+// older files lack read as empty).
 PlotMeta read_plot_meta(const h5::Reader& file, const std::string& root = "/plots");
+
+// How the views show entry i of an axis: "3:␣the" on a token axis (position,
+// then the visible token), else the label or the number.
+std::string axis_label(const Axis& axis, size_t i);
+// One token string made readable: spaces as ␣, newlines as \n.
+std::string visible_token(const std::string& token);
 
 std::string utc_timestamp();  // ISO 8601, for created_utc
 extern const char* const kVersion;

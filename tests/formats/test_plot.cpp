@@ -31,8 +31,9 @@ std::vector<Plot> reference_plots() {
   attention.value_label = "probability";
   attention.shape = {3, 3};
   attention.data = {1.0f, kNaN, kNaN, 0.25f, 0.75f, kNaN, 0.5f, 0.125f, 0.375f};  // NaN: masked positions
-  attention.x.labels = {"<|endoftext|>", "Ġcafé", "日本"};
-  attention.y.labels = attention.x.labels;
+  attention.x.labels = {"<|endoftext|>", " café", "日本"};  // raw token strings
+  attention.x.positions = {0, 1, 2};
+  attention.y = attention.x;
 
   Plot lens;
   lens.name = "logit_lens";
@@ -67,7 +68,8 @@ std::vector<Plot> reference_plots() {
   return {attention, lens, histogram, table};
 }
 
-const PlotMeta kMeta = {"attention_patterns", R"({"layer":0,"head":1})", "gpt2"};
+const PlotMeta kMeta = {"attention_patterns", R"({"layer":0,"head":1})", "gpt2", "<|endoftext|> café日本",
+                        {50256, 464, 3290}};
 
 void write_reference_file(const std::string& path) {
   h5::Writer file(path);
@@ -76,7 +78,7 @@ void write_reference_file(const std::string& path) {
   file.attr("/", "temperature", 0.5);
   const std::vector<int64_t> tokens = {50256, 464, 3290};
   file.dataset("/tokens", tokens.data(), {3});
-  file.dataset("/token_strings", std::vector<std::string>{"<|endoftext|>", "Ġcafé", "日本"});
+  file.dataset("/token_strings", std::vector<std::string>{"<|endoftext|>", " café", "日本"});
   const double scalar = 2.5;
   file.dataset("/scalar", &scalar, {});
   write_plots(file, reference_plots(), kMeta);
@@ -105,8 +107,10 @@ void expect_same_plot(const Plot& actual, const Plot& expected) {
   expect_same_data(actual.data, expected.data);
   EXPECT_EQ(actual.x.values, expected.x.values);
   EXPECT_EQ(actual.x.labels, expected.x.labels);
+  EXPECT_EQ(actual.x.positions, expected.x.positions);
   EXPECT_EQ(actual.y.values, expected.y.values);
   EXPECT_EQ(actual.y.labels, expected.y.labels);
+  EXPECT_EQ(actual.y.positions, expected.y.positions);
   EXPECT_EQ(actual.series, expected.series);
 }
 
@@ -145,7 +149,13 @@ TEST(Plot, StoresTheDesignedLayoutAndAttributes) {
   EXPECT_EQ(file.read_double(group + "/x"), (std::vector<double>{0, 1, 2, 3}));
   EXPECT_FALSE(file.exists(group + "/y"));  // empty axes are not written
   EXPECT_EQ(file.read_strings(group + "/series"), (std::vector<std::string>{"Ġthe", "Ġcat"}));
+  EXPECT_FALSE(file.exists(group + "/x_positions"));  // a numeric axis has no token positions
   EXPECT_EQ(file.kind("/plots/attention_L0H1/x"), h5::Kind::String);
+  EXPECT_EQ(file.read_strings("/plots/attention_L0H1/x"), (std::vector<std::string>{"<|endoftext|>", " café", "日本"}));
+  EXPECT_EQ(file.kind("/plots/attention_L0H1/x_positions"), h5::Kind::Integer);
+  EXPECT_EQ(file.read_int64("/plots/attention_L0H1/x_positions"), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(file.read_int64("/plots/attention_L0H1/y_positions"), (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(file.read_int64(group + "/tokens"), (std::vector<int64_t>{50256, 464, 3290}));  // in every plot
   EXPECT_EQ(file.attr_string(group, "kind"), "line");
   EXPECT_EQ(file.attr_string(group, "title"), "Logit lens");
   EXPECT_EQ(file.attr_string(group, "x_label"), "layer");
@@ -154,6 +164,7 @@ TEST(Plot, StoresTheDesignedLayoutAndAttributes) {
   EXPECT_EQ(file.attr_string(group, "probe"), "attention_patterns");
   EXPECT_EQ(file.attr_string(group, "params_json"), R"({"layer":0,"head":1})");
   EXPECT_EQ(file.attr_string(group, "model"), "gpt2");
+  EXPECT_EQ(file.attr_string(group, "prompt"), "<|endoftext|> café日本");
   EXPECT_EQ(file.attr_string(group, "glassbox_version"), "0.1.0");
   EXPECT_TRUE(std::regex_match(file.attr_string(group, "created_utc"),
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
@@ -168,9 +179,67 @@ TEST(Plot, ReadsMetaOfFirstPlot) {
   EXPECT_EQ(meta.probe, kMeta.probe);
   EXPECT_EQ(meta.params_json, kMeta.params_json);
   EXPECT_EQ(meta.model, kMeta.model);
+  EXPECT_EQ(meta.prompt, kMeta.prompt);
+  EXPECT_EQ(meta.tokens, kMeta.tokens);
   PlotMeta none = read_plot_meta(file, "/analyses");
   EXPECT_TRUE(none.probe.empty() && none.params_json.empty() && none.model.empty());
+  EXPECT_TRUE(none.prompt.empty() && none.tokens.empty());
   EXPECT_TRUE(read_plots(file, "/analyses").empty());
+}
+
+TEST(Plot, AnalysisWithoutPromptWritesEmptyPromptAndTokens) {
+  TempDir dir;
+  std::string path = dir.file("plots.h5");
+  {
+    h5::Writer file(path);
+    write_plots(file, {reference_plots()[2]}, PlotMeta{"prune-curve", "{}", "grok"});
+    file.commit();
+  }
+  h5::Reader file(path);
+  EXPECT_EQ(file.attr_string("/plots/norms", "prompt"), "");
+  EXPECT_EQ(file.shape("/plots/norms/tokens"), (std::vector<int64_t>{0}));
+  const PlotMeta meta = read_plot_meta(file);
+  EXPECT_TRUE(meta.prompt.empty() && meta.tokens.empty());
+}
+
+// Files of earlier versions, and of other tools, have no positions, prompt or tokens.
+TEST(Plot, ReadsFilesWithoutPositionsPromptOrTokens) {
+  TempDir dir;
+  std::string path = dir.file("older.h5");
+  {
+    h5::Writer file(path);
+    const float data[] = {1, 2};
+    file.dataset("/plots/probs/data", data, {2});
+    file.dataset("/plots/probs/x", std::vector<std::string>{"0:␣the", "1:␣cat"});
+    file.attr("/plots/probs", "kind", std::string("bar"));
+    file.attr("/plots/probs", "probe", std::string("next-token"));
+    file.commit();
+  }
+  h5::Reader file(path);
+  const std::vector<Plot> plots = read_plots(file);
+  ASSERT_EQ(plots.size(), 1u);
+  EXPECT_EQ(plots[0].x.labels, (std::vector<std::string>{"0:␣the", "1:␣cat"}));
+  EXPECT_TRUE(plots[0].x.positions.empty());
+  const PlotMeta meta = read_plot_meta(file);
+  EXPECT_EQ(meta.probe, "next-token");
+  EXPECT_TRUE(meta.prompt.empty() && meta.tokens.empty());
+}
+
+TEST(Plot, AxisLabelShowsTokenAxesWithTheirPositions) {
+  Axis tokens;
+  tokens.labels = {" Mary", "\n", "the"};
+  tokens.positions = {1, 2, 3};
+  EXPECT_EQ(axis_label(tokens, 0), "1:␣Mary");
+  EXPECT_EQ(axis_label(tokens, 1), "2:\\n");
+  EXPECT_EQ(axis_label(tokens, 2), "3:the");
+  Axis heads;
+  heads.labels = {"L0H0", "L0 H1"};
+  EXPECT_EQ(axis_label(heads, 1), "L0 H1");  // a plain label is shown as stored
+  Axis numbers;
+  numbers.values = {0.5, 1234567};
+  EXPECT_EQ(axis_label(numbers, 0), "0.5");
+  EXPECT_EQ(axis_label(numbers, 1), "1.2346e+06");
+  EXPECT_EQ(axis_label(Axis{}, 4), "4");
 }
 
 TEST(Plot, WritesUnderAnotherRoot) {
@@ -199,8 +268,16 @@ TEST(Plot, WriteRejectsInconsistentPlotsNamingFileAndPlot) {
   };
   const Case cases[] = {
       {"plot 'attention_L0H1': 8 values, but the shape needs 9", [](Plot& p) { p.data.pop_back(); }},
-      {"plot 'attention_L0H1': x has 2 entries, data has 3 columns", [](Plot& p) { p.x.labels.pop_back(); }},
-      {"plot 'attention_L0H1': y has 4 entries", [](Plot& p) { p.y.labels.push_back("extra"); }},
+      {"plot 'attention_L0H1': x has 2 entries, data has 3 columns",
+       [](Plot& p) {
+         p.x.labels.pop_back();
+         p.x.positions.pop_back();
+       }},
+      {"plot 'attention_L0H1': y has 4 entries",
+       [](Plot& p) {
+         p.y.labels.push_back("extra");
+         p.y.positions.push_back(3);
+       }},
       {"plot 'attention_L0H1': unknown kind 'pie'", [](Plot& p) { p.kind = "pie"; }},
       {"plot 'attention_L0H1': a heatmap needs 2-D data, got rank 1",
        [](Plot& p) {
@@ -208,6 +285,12 @@ TEST(Plot, WriteRejectsInconsistentPlotsNamingFileAndPlot) {
          p.y = {};
        }},
       {"plot 'attention_L0H1': x has both numbers and labels", [](Plot& p) { p.x.values = {1, 2, 3}; }},
+      {"plot 'attention_L0H1': x has 2 token positions for 3 labels", [](Plot& p) { p.x.positions.pop_back(); }},
+      {"plot 'attention_L0H1': y has token positions but no labels",
+       [](Plot& p) {
+         p.y.labels.clear();
+         p.y.values = {0, 1, 2};
+       }},
       {"plot 'a/b': the name must be non-empty", [](Plot& p) { p.name = "a/b"; }},
   };
   for (const Case& c : cases) {
@@ -263,6 +346,28 @@ TEST(Plot, ReadRejectsInconsistentFilesNamingFileAndPlot) {
     FAIL() << "read an inconsistent plot";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), (path + ": plot 'broken': x has 2 entries, data has 3 columns").c_str());
+  }
+}
+
+TEST(Plot, ReadRejectsPositionsThatDoNotMatchTheLabels) {
+  TempDir dir;
+  std::string path = dir.file("foreign.h5");
+  {
+    h5::Writer file(path);
+    const float data[] = {1, 2};
+    const int64_t positions[] = {0, 1, 2};
+    file.dataset("/plots/probs/data", data, {2});
+    file.dataset("/plots/probs/x", std::vector<std::string>{"a", "b"});
+    file.dataset("/plots/probs/x_positions", positions, {3});
+    file.attr("/plots/probs", "kind", std::string("bar"));
+    file.commit();
+  }
+  h5::Reader file(path);
+  try {
+    read_plots(file);
+    FAIL() << "read positions that do not match the labels";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), (path + ": plot 'probs': x has 3 token positions for 2 labels").c_str());
   }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks with plain h5py that a file written by Glassbox's HDF5 writer reads as
 docs/file-formats.md promises: UTF-8 variable-length strings that come back as
-str, float32 plot data, float64/int64 datasets, and the plot attributes.
+str, float32 plot data, float64/int64 datasets, token axes (raw strings and
+int64 positions), and the plot attributes with the prompt and its tokens.
 
 The file is the one test_formats writes in Plot.ReferenceFile:
     GLASSBOX_H5_REFERENCE_OUT=/tmp/ref.h5 build/tests/test_formats --gtest_filter=Plot.ReferenceFile
@@ -15,7 +16,9 @@ import sys
 import h5py
 import numpy as np
 
-TOKENS = ["<|endoftext|>", "Ġcafé", "日本"]
+TOKENS = ["<|endoftext|>", " café", "日本"]
+TOKEN_IDS = [50256, 464, 3290]
+PROMPT = "<|endoftext|> café日本"
 NAN = float("nan")
 
 # name -> (kind, title, x_label, y_label, value_label, shape, data, x, y, series)
@@ -28,6 +31,10 @@ PLOTS = {
     "head_scores": ("table", "Induction scores", "", "", "", (2, 2), [0.1, 0.2, 0.3, 0.4], ["H0", "H1"],
                     ["L0", "L1"], None),
 }
+
+# name -> (x_positions, y_positions): the token axes
+POSITIONS = {"attention_L0H1": ([0, 1, 2], [0, 1, 2])}
+
 
 failures = []
 
@@ -61,12 +68,21 @@ def check_axis(group, name, expected, what):
         check(list(group[name][()]) == expected, f"{what}/{name}: {list(group[name][()])} != {expected}")
 
 
+def check_int64s(group, name, expected, what):
+    if expected is None:
+        check(name not in group, f"{what}/{name}: present but should be omitted")
+        return
+    check(name in group and group[name].dtype == np.int64, f"{what}/{name}: missing or not int64")
+    if name in group:
+        check(list(group[name][()]) == expected, f"{what}/{name}: {list(group[name][()])} != {expected}")
+
+
 def main(path):
     with h5py.File(path, "r") as f:
         check_str_attr(f, "glassbox_format", "plot-export", "/")
         check(f.attrs["format_version"] == 1 and f.attrs["format_version"].dtype == np.int64, "/ format_version")
         check(f.attrs["temperature"] == 0.5 and f.attrs["temperature"].dtype == np.float64, "/ temperature")
-        check(f["tokens"].dtype == np.int64 and list(f["tokens"][()]) == [50256, 464, 3290], "/tokens")
+        check(f["tokens"].dtype == np.int64 and list(f["tokens"][()]) == TOKEN_IDS, "/tokens")
         check_utf8_strings(f["token_strings"], TOKENS, "/token_strings")
         check(f["scalar"].shape == () and f["scalar"][()] == 2.5, "/scalar: rank 0 float64 2.5")
 
@@ -76,7 +92,7 @@ def main(path):
             group = f[what]
             for attr, expected in [("kind", kind), ("title", title), ("x_label", x_label), ("y_label", y_label),
                                    ("value_label", value_label), ("probe", "attention_patterns"),
-                                   ("params_json", '{"layer":0,"head":1}'), ("model", "gpt2"),
+                                   ("params_json", '{"layer":0,"head":1}'), ("model", "gpt2"), ("prompt", PROMPT),
                                    ("glassbox_version", "0.1.0"), ("created_utc", None)]:
                 check_str_attr(group, attr, expected, what)
             check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", group.attrs.get("created_utc", "")) is not None,
@@ -91,6 +107,10 @@ def main(path):
             check_axis(group, "x", x, what)
             check_axis(group, "y", y, what)
             check_axis(group, "series", series, what)
+            x_positions, y_positions = POSITIONS.get(name, (None, None))
+            check_int64s(group, "x_positions", x_positions, what)
+            check_int64s(group, "y_positions", y_positions, what)
+            check_int64s(group, "tokens", TOKEN_IDS, what)
 
     if failures:
         print(f"{path}: {len(failures)} problem(s)")
