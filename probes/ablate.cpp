@@ -138,6 +138,7 @@ std::vector<Plot> to_plots(const AblateResult& result) {
 
   Axis predicting = tokens;
   predicting.labels.pop_back();
+  predicting.positions.pop_back();
   Plot loss = make_plot("line", "ablate_token_loss", "Next-token loss per position", result.token_loss, predicting, {},
                         "position (predicting the next token)", "cross-entropy (nats)");
   loss.series = runs;

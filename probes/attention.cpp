@@ -125,11 +125,14 @@ std::vector<Plot> to_plots(const AttentionResult& result) {
                                 tokens, tokens, "key position", "query position", "attention"));
     }
   }
+  // Each overview label names a layer or head as well as a token, so it keeps the display form.
   Axis rows, columns;
   for (int64_t l = 0; l < n_layers; ++l)
-    for (const auto& t : tokens.labels) rows.labels.push_back("L" + std::to_string(l) + " " + t);
+    for (size_t i = 0; i < tokens.size(); ++i)
+      rows.labels.push_back("L" + std::to_string(l) + " " + axis_label(tokens, i));
   for (int64_t h = 0; h < n_heads; ++h)
-    for (const auto& t : tokens.labels) columns.labels.push_back("H" + std::to_string(h) + " " + t);
+    for (size_t i = 0; i < tokens.size(); ++i)
+      columns.labels.push_back("H" + std::to_string(h) + " " + axis_label(tokens, i));
   plots.push_back(make_plot("heatmap", "attention_overview", "All heads (rows: layer, query; columns: head, key)",
                             result.patterns.permute({0, 2, 1, 3}).reshape({n_layers * T, n_heads * T}), columns, rows,
                             "head, key position", "layer, query position", "attention"));

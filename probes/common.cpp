@@ -58,20 +58,10 @@ Axis head_axis(int n_layers, int n_heads) {
   return a;
 }
 
-std::string visible_token(const std::string& token) {
-  std::string s;
-  for (char c : token) {
-    if (c == ' ') s += "\xE2\x90\xA3";  // ␣
-    else if (c == '\n') s += "\\n";
-    else s += c;
-  }
-  return s;
-}
-
 Axis token_axis(const std::vector<std::string>& token_strings) {
   Axis a;
-  for (size_t i = 0; i < token_strings.size(); ++i)
-    a.labels.push_back(std::to_string(i) + ":" + visible_token(token_strings[i]));
+  a.labels = token_strings;
+  for (size_t i = 0; i < token_strings.size(); ++i) a.positions.push_back(static_cast<int64_t>(i));
   return a;
 }
 

@@ -30,9 +30,7 @@ Plot make_plot(const std::string& kind, const std::string& name, const std::stri
 Axis number_axis(int64_t n, int64_t first = 0);  // first, first+1, ...
 Axis label_axis(std::vector<std::string> labels);
 Axis head_axis(int n_layers, int n_heads);          // "L0H0", "L0H1", ... (index l*H + h)
-// Token strings made unique and readable for axes: "3:␣the".
+// The raw token strings with their positions 0, 1, ... (shown as "3:␣the").
 Axis token_axis(const std::vector<std::string>& token_strings);
-// One token string made readable: spaces as ␣, newlines as \n.
-std::string visible_token(const std::string& token);
 
 }  // namespace glassbox::probes

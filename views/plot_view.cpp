@@ -90,11 +90,7 @@ void export_svg(QWidget& widget, const QString& path, const QString& title) {
 }
 
 QString axis_text(const Axis& axis, int64_t i) {
-  if (i >= 0 && i < static_cast<int64_t>(axis.labels.size()))
-    return QString::fromStdString(axis.labels[static_cast<size_t>(i)]);
-  if (i >= 0 && i < static_cast<int64_t>(axis.values.size()))
-    return QString::number(axis.values[static_cast<size_t>(i)], 'g', 5);
-  return QString::number(i);
+  return i < 0 ? QString::number(i) : QString::fromStdString(axis_label(axis, static_cast<size_t>(i)));
 }
 
 QString tooltip_text(const QString& text) {

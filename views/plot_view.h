@@ -50,7 +50,7 @@ void export_hdf5(const QString& path, const std::vector<Plot>& plots, const Plot
 void export_png(QWidget& widget, const QString& path);
 void export_svg(QWidget& widget, const QString& path, const QString& title);
 
-// Label text of entry i of an axis: its label, its number, or i itself.
+// Label text of entry i of an axis (core's axis_label: "3:␣the" on a token axis).
 QString axis_text(const Axis& axis, int64_t i);
 // A value as shown in read-outs and tables ("NaN" for NaN).
 QString value_text(double value);

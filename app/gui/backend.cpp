@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/model.h"
+#include "core/plot.h"
 #include "core/tokenizer.h"
 #include "probes/common.h"
 
@@ -37,7 +38,7 @@ Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_spe
   const auto bos = tokenizer ? tokenizer->bos_id() : std::nullopt;
   const auto eos = tokenizer ? tokenizer->eos_id() : std::nullopt;
   for (int64_t id : p.ids) p.special.push_back(add_special_tokens && (id == bos || id == eos));
-  for (const std::string& s : p.strings) p.labels.push_back(probes::visible_token(s));
+  for (const std::string& s : p.strings) p.labels.push_back(visible_token(s));
   return p;
 }
 
@@ -65,6 +66,11 @@ AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const
   AnalysisRun run;
   run.plots = analysis.run(model, in, values, progress).plots;
   run.meta = PlotMeta{analysis.id, probes::params_json(in, values), model_dir};
+  if (analysis.needs.prompt != probes::Need::none) {
+    // A model without a tokenizer is prompted with token ids, which `tokens` already holds.
+    if (model.tokenizer()) run.meta.prompt = request.prompt.text;
+    run.meta.tokens = in.tokens;
+  }
   return run;
 }
 

@@ -120,7 +120,8 @@ TEST(Attention, CliWritesThePlotLayout) {
       const Plot& p = plots.at("pattern_L" + std::to_string(l) + "H" + std::to_string(h));
       EXPECT_EQ(p.kind, "heatmap");
       EXPECT_EQ(p.shape, (std::vector<int64_t>{5, 5}));
-      EXPECT_EQ(p.x.labels[3], "3:<5>");
+      EXPECT_EQ(p.x.labels[3], "<5>");  // the raw token string, its position apart
+      EXPECT_EQ(p.x.positions[3], 3);
       EXPECT_FLOAT_EQ(p.at(4, 3), pattern[h][4][3].item<float>());
       EXPECT_FLOAT_EQ(plots.at("attention_overview").at(l * 5 + 4, h * 5 + 3), pattern[h][4][3].item<float>());
     }

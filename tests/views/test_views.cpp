@@ -52,7 +52,10 @@ Plot heatmap(std::vector<float> data, int64_t rows, int64_t columns) {
   p.value_label = "attention";
   p.shape = {rows, columns};
   p.data = std::move(data);
-  for (int64_t c = 0; c < columns; ++c) p.x.labels.push_back(std::to_string(c) + ":\xE2\x90\xA3tok");
+  for (int64_t c = 0; c < columns; ++c) {  // a token axis: raw strings and their positions
+    p.x.labels.push_back(" tok");
+    p.x.positions.push_back(c);
+  }
   for (int64_t r = 0; r < rows; ++r) p.y.labels.push_back("L" + std::to_string(r) + "H0");
   return p;
 }
@@ -268,8 +271,10 @@ void expect_same(const Plot& a, const Plot& b) {
       EXPECT_EQ(a.data[i], b.data[i]) << a.name << " " << i;
   }
   EXPECT_EQ(a.x.labels, b.x.labels);
+  EXPECT_EQ(a.x.positions, b.x.positions);
   EXPECT_EQ(a.x.values, b.x.values);
   EXPECT_EQ(a.y.labels, b.y.labels);
+  EXPECT_EQ(a.y.positions, b.y.positions);
   EXPECT_EQ(a.y.values, b.y.values);
   EXPECT_EQ(a.series, b.series);
 }
@@ -283,7 +288,7 @@ TEST(Export, Hdf5ReadsBackEqual) {
     plots[p.name] = p;
   std::vector<Plot> sorted;
   for (const auto& entry : plots) sorted.push_back(entry.second);
-  const PlotMeta meta{"attention", R"({"layer":0})", "/models/toy"};
+  const PlotMeta meta{"attention", R"({"layer":0})", "/models/toy", "a tok tok", {64, 5, 5}};
   export_hdf5(QString::fromStdString(path), sorted, meta);
 
   h5::Reader file(path);
@@ -294,6 +299,8 @@ TEST(Export, Hdf5ReadsBackEqual) {
   EXPECT_EQ(meta_back.probe, meta.probe);
   EXPECT_EQ(meta_back.params_json, meta.params_json);
   EXPECT_EQ(meta_back.model, meta.model);
+  EXPECT_EQ(meta_back.prompt, meta.prompt);
+  EXPECT_EQ(meta_back.tokens, meta.tokens);
 }
 
 TEST(Export, Hdf5ToAnUnwritablePathThrows) {
