@@ -119,10 +119,9 @@ std::vector<int64_t> tokens_from_args(Args& args, const Model& model) {
   return ids;
 }
 
-void write_plots_to(const std::string& path, const std::vector<Plot>& plots, const std::string& probe,
-                    const std::string& params_json, const Model& model) {
+void write_plots_to(const std::string& path, const std::vector<Plot>& plots, const PlotMeta& meta) {
   h5::Writer file(path);
-  write_plots(file, plots, PlotMeta{probe, params_json, model.dir()});
+  write_plots(file, plots, meta);
   file.commit();
 }
 

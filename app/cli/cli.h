@@ -52,7 +52,6 @@ std::unique_ptr<Model> load_model_from_args(Args& args);
 // --tokens 1,2,3 (as given) or --prompt S (tokenized; --add-special-tokens applies the template)
 std::vector<int64_t> tokens_from_args(Args& args, const Model& model);
 // Writes plots in the plot-export layout (docs/file-formats.md) to `path` with provenance.
-void write_plots_to(const std::string& path, const std::vector<Plot>& plots, const std::string& probe,
-                    const std::string& params_json, const Model& model);
+void write_plots_to(const std::string& path, const std::vector<Plot>& plots, const PlotMeta& meta);
 
 }  // namespace glassbox::cli

@@ -100,13 +100,15 @@ int run_probe(const Analysis& a, Args& args) {
   inputs.add_special_tokens = args.flag("add-special-tokens");
   const std::vector<ParamSpec> specs = a.params(model->info());
   const probes::ParamInputs typed = param_inputs(specs, args);
+  const std::string prompt = args.get("prompt", "");  // empty with --tokens
   const std::string out = args.get("out");
   args.finish();
   probes::check_inputs(a, inputs, "command line");
   const probes::ParamValues values = probes::parse_params(specs, typed, *model, probes::Front::cli);
 
   probes::AnalysisOutput output = a.run(*model, inputs, values, Progress{});
-  write_plots_to(out, output.plots, a.id, probes::params_json(inputs, values), *model);
+  const PlotMeta meta{a.id, probes::params_json(inputs, values), model->dir(), prompt, inputs.tokens};
+  write_plots_to(out, output.plots, meta);
   output.summary["out"] = out;
   std::cout << output.summary.dump(2) << "\n";
   return 0;

@@ -1,6 +1,8 @@
-// glassbox-cli info | tokenize | run, as a user runs them.
+// glassbox-cli info | tokenize | run | probe, as a user runs them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
@@ -84,6 +86,50 @@ TEST(Cli, BadInputGivesOneLineAndNonZeroExit) {
     EXPECT_LE(std::count(r.err.begin(), r.err.end(), '\n'), c.expected == "unknown command" ? 100 : 1) << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(tmp.file("a.h5")));
+}
+
+// gpt2_a with a byte-level BPE tokenizer small enough for its vocabulary of
+// 512: the letters a-z (ids 0-25), "Ġ" (a space, 26), and " the" (29).
+std::string gpt2_a_with_tokenizer(const test::TempDir& tmp) {
+  namespace fs = std::filesystem;
+  const std::string folder = tmp.file("gpt2_a");
+  fs::create_directory(folder);
+  for (const auto& entry : fs::directory_iterator(test::model_dir("gpt2_a")))
+    fs::copy_file(entry.path(), fs::path(folder) / entry.path().filename());
+  nlohmann::json vocab = {{"Ġ", 26}, {"Ġt", 27}, {"Ġth", 28}, {"Ġthe", 29}};
+  for (int letter = 0; letter < 26; ++letter) vocab[std::string(1, char('a' + letter))] = letter;
+  std::ofstream(folder + "/vocab.json") << vocab.dump();
+  std::ofstream(folder + "/merges.txt") << "#version: 0.2\nĠ t\nĠt h\nĠth e\n";
+  return folder;
+}
+
+TEST(Cli, ProbeExportsThePromptItsTokensAndRawTokenStrings) {
+  test::TempDir tmp;
+  const std::string model = gpt2_a_with_tokenizer(tmp);
+  const std::string out = tmp.file("lens.h5");
+  auto r = run_cli("probe logit-lens --model " + shell_quote(model) + " --prompt " + shell_quote("the cat the") +
+                   " --out " + shell_quote(out));
+  ASSERT_EQ(r.status, 0) << r.err;
+  h5::Reader file(out);
+  const std::string group = "/plots/logit_lens_kl";
+  EXPECT_EQ(file.attr_string(group, "prompt"), "the cat the");
+  const std::vector<int64_t> ids = {19, 7, 4, 26, 2, 0, 19, 29};  // t h e ␣ c a t ␣the
+  EXPECT_EQ(file.read_int64(group + "/tokens"), ids);
+  EXPECT_EQ(file.read_strings(group + "/x"),
+            (std::vector<std::string>{"t", "h", "e", " ", "c", "a", "t", " the"}));  // real spaces, no positions
+  EXPECT_EQ(file.read_int64(group + "/x_positions"), (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  const PlotMeta meta = read_plot_meta(file);
+  EXPECT_EQ(meta.prompt, "the cat the");
+  EXPECT_EQ(meta.tokens, ids);
+
+  // Token ids given directly: no prompt text, the same ids.
+  const std::string by_ids_out = tmp.file("by_ids.h5");
+  auto by_ids =
+      run_cli("probe logit-lens --model " + shell_quote(model) + " --tokens 19,7,4 --out " + shell_quote(by_ids_out));
+  ASSERT_EQ(by_ids.status, 0) << by_ids.err;
+  const PlotMeta given = read_plot_meta(h5::Reader(by_ids_out));
+  EXPECT_EQ(given.prompt, "");
+  EXPECT_EQ(given.tokens, (std::vector<int64_t>{19, 7, 4}));
 }
 
 }  // namespace
