@@ -378,16 +378,31 @@ std::string Reader::attr_string(const std::string& object, const std::string& na
   return strings.front();
 }
 
-int64_t Reader::attr_int(const std::string& object, const std::string& name) const {
+namespace {
+
+// One number of attribute `name`, stored as `kind`, read as memory type `memory`.
+template <typename T>
+T read_scalar_attr(const std::string& file_path, hid_t file, const std::string& object, const std::string& name,
+                   Kind kind, hid_t memory) {
   const std::string what = "attribute " + in_quotes(name) + " of " + in_quotes(object);
-  Handle attribute = open_attribute(path_, file_, object, name);
+  Handle attribute = open_attribute(file_path, file, object, name);
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
-  require_kind(path_, what, type.get(), Kind::Integer);
+  require_kind(file_path, what, type.get(), kind);
   Handle space(H5Aget_space(attribute.get()), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space.get()) != 1) fail(path_, what + " is not a single integer");
-  int64_t value = 0;
-  if (H5Aread(attribute.get(), H5T_NATIVE_INT64, &value) < 0) fail(path_, "cannot read " + what + hdf5_reason());
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) fail(file_path, what + " is not a single number");
+  T value{};
+  if (H5Aread(attribute.get(), memory, &value) < 0) fail(file_path, "cannot read " + what + hdf5_reason());
   return value;
+}
+
+}  // namespace
+
+int64_t Reader::attr_int(const std::string& object, const std::string& name) const {
+  return read_scalar_attr<int64_t>(path_, file_, object, name, Kind::Integer, H5T_NATIVE_INT64);
+}
+
+double Reader::attr_double(const std::string& object, const std::string& name) const {
+  return read_scalar_attr<double>(path_, file_, object, name, Kind::Float, H5T_NATIVE_DOUBLE);
 }
 
 }  // namespace glassbox::h5

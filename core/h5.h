@@ -55,6 +55,7 @@ class Reader {
   bool has_attr(const std::string& object, const std::string& name) const;
   std::string attr_string(const std::string& object, const std::string& name) const;
   int64_t attr_int(const std::string& object, const std::string& name) const;
+  double attr_double(const std::string& object, const std::string& name) const;
   const std::string& path() const { return path_; }
 
  private:

@@ -157,6 +157,7 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
   model->dtype_ = dtype;
   model->info_.weights_dtype = weights_dtype;
   model->info_.format = gguf ? "gguf" : "safetensors";
+  model->info_.config_json = folder.config.dump();
   const fs::path d(path);
   if (gguf) {
     model->tokenizer_ = gguf_tokenizer.get();

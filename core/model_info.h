@@ -21,6 +21,7 @@ struct ModelInfo {
   int64_t n_params = 0;
   std::string weights_dtype;  // as stored on disk (GGUF: the main tensor type, e.g. Q4_1)
   std::string format;         // safetensors | gguf
+  std::string config_json;    // config.json (GGUF: the equivalent built from its metadata)
   std::vector<std::string> hook_names;
 };
 
