@@ -372,4 +372,23 @@ ParamValues parse_params(const std::vector<ParamSpec>& specs, const ParamInputs&
   return ParamValues(std::move(values));
 }
 
+std::string inputs_json(const ParamInputs& inputs) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, input] : inputs) out[name] = {{"text", input.text}, {"token_text", input.token_text}};
+  return out.dump();
+}
+
+ParamInputs parse_inputs_json(const std::string& json, const std::string& where) {
+  const nlohmann::json parsed = nlohmann::json::parse(json, nullptr, false);
+  if (!parsed.is_object()) fail(where, "the parameter inputs are not a JSON object");
+  ParamInputs inputs;
+  for (const auto& [name, input] : parsed.items()) {
+    if (!input.is_object() || !input.contains("text") || !input["text"].is_string() ||
+        (input.contains("token_text") && !input["token_text"].is_boolean()))
+      fail(where, "parameter input '" + name + "' is not {\"text\": string, \"token_text\": bool}");
+    inputs[name] = {input["text"].get<std::string>(), input.value("token_text", false)};
+  }
+  return inputs;
+}
+
 }  // namespace glassbox::probes

@@ -130,4 +130,9 @@ int64_t absolute_position(int64_t position, size_t n_tokens, const std::string& 
 
 std::string head_label(const HeadRef& head);  // "L3H7"
 
+// What the parameters panel held, as sessions store it: {name: {"text": ..., "token_text": bool}}.
+std::string inputs_json(const ParamInputs& inputs);
+// The inverse; throws Error(`where`, ...) on anything else.
+ParamInputs parse_inputs_json(const std::string& json, const std::string& where);
+
 }  // namespace glassbox::probes

@@ -66,11 +66,12 @@ struct CliRun {
   std::string all() const { return out + err; }
 };
 
-// Runs `glassbox-cli ARGS` (ARGS as shell words) and collects its exit status and output.
-inline CliRun run_cli(const std::string& args) {
+// Runs `glassbox-cli ARGS` (ARGS as shell words; `env`: "NAME=value ..." for
+// the child) and collects its exit status and output.
+inline CliRun run_cli(const std::string& args, const std::string& env = "") {
   TempDir dir;
-  const std::string command =
-      std::string(GLASSBOX_CLI) + " " + args + " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
+  const std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(GLASSBOX_CLI) + " " + args +
+                              " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
   const int raw = std::system(command.c_str());
   CliRun run;
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

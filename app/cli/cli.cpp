@@ -78,6 +78,13 @@ bool Args::bare(const std::string& key) const {
   return it != options_.end() && !it->second;
 }
 
+std::string Args::positional(const std::string& what) {
+  if (positional_.empty()) fail("command line", "missing " + what);
+  std::string value = positional_.front();
+  positional_.erase(positional_.begin());
+  return value;
+}
+
 void Args::finish() const {
   if (!positional_.empty())
     fail("command line", "unexpected argument '" + positional_.front() + "' (quote values that contain spaces)");

@@ -27,6 +27,8 @@ class Args {
   double number(const std::string& key, double fallback) const;
   bool flag(const std::string& key) const;  // a bare --flag
   bool bare(const std::string& key) const;  // given without a value
+  // The next positional argument (a file name); throws Error "missing <what>".
+  std::string positional(const std::string& what);
   void finish() const;  // throws Error naming an option nobody asked for, or a stray argument
 
  private:

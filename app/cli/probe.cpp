@@ -1,9 +1,11 @@
 // glassbox-cli probe ID: every analysis of the registry (probes/registry.h),
 // with its flags, --help and validation built from its declaration.
+#include <chrono>
 #include <iostream>
 #include <sstream>
 
 #include "app/cli/cli.h"
+#include "app/cli/session.h"
 #include "core/error.h"
 #include "probes/registry.h"
 
@@ -31,7 +33,7 @@ std::string usage(const Analysis& a) {
                                                              : "[" + spec.flag() + " " + spec.type_name() + "]";
     s += " " + (spec.required ? flag.substr(1, flag.size() - 2) : flag);
   }
-  return s + " --out F.h5";
+  return s + " (--out F.h5 | --session F.gbx)";
 }
 
 std::string help(const Analysis& a, Args& args) {
@@ -53,7 +55,9 @@ std::string help(const Analysis& a, Args& args) {
       out << " Range: [" << spec.min << ", " << spec.max << "].";
     out << "\n";
   }
-  out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n";
+  out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n"
+      << "  --session F.gbx\n      Also (or instead) append this run to a session, created if missing; it opens in "
+         "the GUI.\n";
   if (!with_model) out << "\nGive --model PATH with --help to see the ranges for that model.\n";
   return out.str();
 }
@@ -101,15 +105,35 @@ int run_probe(const Analysis& a, Args& args) {
   const std::vector<ParamSpec> specs = a.params(model->info());
   const probes::ParamInputs typed = param_inputs(specs, args);
   const std::string prompt = args.get("prompt", "");  // empty with --tokens
-  const std::string out = args.get("out");
+  const std::string session = args.get("session", "");
+  const std::string out = session.empty() || args.has("out") ? args.get("out") : "";
+  const std::string device = args.get("device", "cpu"), dtype = args.get("dtype", "float32");
   args.finish();
   probes::check_inputs(a, inputs, "command line");
   const probes::ParamValues values = probes::parse_params(specs, typed, *model, probes::Front::cli);
 
+  const std::string started = utc_timestamp();
+  const auto start = std::chrono::steady_clock::now();
   probes::AnalysisOutput output = a.run(*model, inputs, values, Progress{});
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   const PlotMeta meta{a.id, probes::params_json(inputs, values), model->dir(), prompt, inputs.tokens};
-  write_plots_to(out, output.plots, meta);
-  output.summary["out"] = out;
+  if (!out.empty()) {
+    write_plots_to(out, output.plots, meta);
+    output.summary["out"] = out;
+  }
+  if (!session.empty()) {
+    SessionRun run;
+    run.analysis = a.id;
+    run.params_json = meta.params_json;
+    run.inputs_json = probes::inputs_json(typed);
+    run.dataset = inputs.dataset;
+    run.plots = std::move(output.plots);
+    run.started_utc = started;
+    run.seconds = seconds.count();
+    const SessionPrompt used{prompt, inputs.add_special_tokens, inputs.tokens, model->token_strings(inputs.tokens)};
+    record_in_session(session, *model, device, dtype, std::move(run), inputs.tokens.empty() ? nullptr : &used);
+    output.summary["session"] = session;
+  }
   std::cout << output.summary.dump(2) << "\n";
   return 0;
 }
