@@ -258,6 +258,29 @@ void HeatmapView::paint_color_bar(QPainter& painter, const QRect& bar) const {
   }
 }
 
+QString HeatmapView::view_state() const { return QString("%1,%2,%3,%4").arg(row0_).arg(row1_).arg(col0_).arg(col1_); }
+
+void HeatmapView::restore_view_state(const QString& state) {
+  const QStringList parts = state.split(',');
+  if (parts.size() != 4) return;
+  int window[4];
+  for (int i = 0; i < 4; ++i) {
+    bool number = false;
+    window[i] = parts[i].toInt(&number);
+    if (!number) return;
+  }
+  row0_ = window[0];
+  row1_ = window[1];
+  col0_ = window[2];
+  col1_ = window[3];
+  if (row1_ <= row0_ || col1_ <= col0_) {
+    zoom_to_fit();
+    return;
+  }
+  clamp_window();
+  update();
+}
+
 void HeatmapView::clamp_window() {
   const int n_rows = std::clamp(row1_ - row0_, 1, std::max(rows_, 1));
   const int n_columns = std::clamp(col1_ - col0_, 1, std::max(columns_, 1));

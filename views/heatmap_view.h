@@ -26,6 +26,10 @@ class HeatmapView : public PlotView {
   // The "row, column: value" read-out for a cell.
   QString describe_cell(int row, int column) const;
 
+  // The visible window of cells, "row0,row1,column0,column1" (end exclusive).
+  QString view_state() const override;
+  void restore_view_state(const QString& state) override;
+
   QSize sizeHint() const override { return {640, 480}; }
   QSize minimumSizeHint() const override { return {240, 180}; }
 

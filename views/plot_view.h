@@ -21,6 +21,11 @@ class PlotView : public QWidget {
   // Provenance written with HDF5 exports (probe, parameters, model).
   void set_meta(PlotMeta meta) { meta_ = std::move(meta); }
 
+  // What the user changed in the view (a heatmap's zoom), saved with a
+  // session: empty when nothing can change. Restoring ignores what it cannot use.
+  virtual QString view_state() const { return {}; }
+  virtual void restore_view_state(const QString&) {}
+
   // The context menu: view actions (subclasses) followed by the exports.
   void show_context_menu(const QPoint& global_pos);
 

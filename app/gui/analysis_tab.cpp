@@ -3,10 +3,14 @@
 #include <QComboBox>
 #include <QGridLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
+#include "views/compare_view.h"
 #include "views/plot_view.h"
 
 namespace glassbox::gui {
@@ -16,25 +20,54 @@ constexpr size_t kMaxPlotsSideBySide = 4;  // more plots get a selector
 }
 
 AnalysisTab::AnalysisTab(const probes::Analysis& analysis, QWidget* parent)
-    : QWidget(parent), analysis_(analysis), status_(new QLabel(this)), results_(new QWidget(this)) {
+    : QWidget(parent),
+      analysis_(analysis),
+      status_(new QLabel(this)),
+      history_(new QComboBox(this)),
+      compare_(new QToolButton(this)),
+      results_(new QWidget(this)) {
   auto* description = new QLabel(QString::fromStdString(analysis.description), this);
   description->setWordWrap(true);
   description->setTextFormat(Qt::PlainText);
   status_->setTextFormat(Qt::PlainText);
   status_->setStyleSheet("color: palette(dark);");
+  history_->setToolTip(tr("Every run of this analysis in the session; choose one to see its result"));
+  history_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  compare_->setText(tr("Compare with…"));
+  compare_->setToolTip(tr("Show another run beside the one shown, with their difference"));
+  compare_->setPopupMode(QToolButton::InstantPopup);
+  compare_->setMenu(new QMenu(compare_));
+  connect(history_, qOverload<int>(&QComboBox::activated), this, &AnalysisTab::history_chosen);
+
   auto* header = new QHBoxLayout;
   header->addWidget(description, 1);
   header->addWidget(status_);
+  header->addWidget(history_);
+  header->addWidget(compare_);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   layout->addLayout(header);
   layout->addWidget(results_, 1);
   new QVBoxLayout(results_);
   results_->layout()->setContentsMargins(0, 0, 0, 0);
+  set_history({}, -1);
   show_message(tr("Not computed yet."));
 }
 
 void AnalysisTab::show_status(const QString& text) { status_->setText(text); }
+
+void AnalysisTab::set_history(const QStringList& runs, int shown) {
+  const QSignalBlocker block(history_);
+  history_->clear();
+  history_->addItems(runs);
+  history_->setCurrentIndex(shown);
+  history_->setVisible(!runs.isEmpty());
+  QMenu* menu = compare_->menu();
+  menu->clear();
+  for (int i = 0; i < runs.size(); ++i)
+    if (i != shown) menu->addAction(runs[i], this, [this, i] { emit compare_chosen(i); });
+  compare_->setVisible(runs.size() > 1);
+}
 
 views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
   views::PlotView* view = views::make_plot_view(plot, parent);
@@ -51,6 +84,8 @@ void AnalysisTab::set_content(QWidget* content) {
 
 void AnalysisTab::show_message(const QString& message) {
   plots_.clear();
+  comparing_ = false;
+  plot_selector_ = nullptr;
   auto* label = new QLabel(message, results_);
   label->setAlignment(Qt::AlignCenter);
   label->setWordWrap(true);
@@ -58,45 +93,100 @@ void AnalysisTab::show_message(const QString& message) {
   set_content(label);
 }
 
+QWidget* AnalysisTab::arrange(const std::vector<std::pair<QString, QWidget*>>& pages, size_t side_by_side) {
+  plot_selector_ = nullptr;
+  if (pages.size() == 1) return pages.front().second;
+  if (pages.size() == 2 && side_by_side >= 2) {
+    auto* splitter = new QSplitter(Qt::Horizontal, results_);
+    for (const auto& page : pages) splitter->addWidget(page.second);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    return splitter;
+  }
+  auto* content = new QWidget(results_);
+  if (pages.size() <= side_by_side) {
+    auto* grid = new QGridLayout(content);
+    grid->setContentsMargins(0, 0, 0, 0);
+    for (size_t i = 0; i < pages.size(); ++i) grid->addWidget(pages[i].second, int(i / 2), int(i % 2));
+    return content;
+  }
+  plot_selector_ = new QComboBox(content);
+  auto* stack = new QStackedWidget(content);
+  for (const auto& [title, page] : pages) {
+    plot_selector_->addItem(title);
+    stack->addWidget(page);
+  }
+  connect(plot_selector_, qOverload<int>(&QComboBox::currentIndexChanged), stack, &QStackedWidget::setCurrentIndex);
+  auto* row = new QHBoxLayout;
+  row->addWidget(new QLabel(tr("Plot:"), content));
+  row->addWidget(plot_selector_, 1);
+  auto* column = new QVBoxLayout(content);
+  column->setContentsMargins(0, 0, 0, 0);
+  column->addLayout(row);
+  column->addWidget(stack, 1);
+  return content;
+}
+
 void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
+  const int selected = selected_plot();
   plots_ = std::move(plots);
   meta_ = meta;
+  comparing_ = false;
   if (plots_.empty()) {
     show_message(tr("The analysis returned no plots."));
     return;
   }
-  QWidget* content = nullptr;
-  if (plots_.size() == 1) {
-    content = add_view(plots_.front(), results_);
-  } else if (plots_.size() == 2) {
-    auto* splitter = new QSplitter(Qt::Horizontal, results_);
-    for (const Plot& plot : plots_) splitter->addWidget(add_view(plot, splitter));
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    content = splitter;
-  } else if (plots_.size() <= kMaxPlotsSideBySide) {
-    content = new QWidget(results_);
-    auto* grid = new QGridLayout(content);
-    grid->setContentsMargins(0, 0, 0, 0);
-    for (size_t i = 0; i < plots_.size(); ++i) grid->addWidget(add_view(plots_[i], content), int(i / 2), int(i % 2));
-  } else {
-    content = new QWidget(results_);
-    auto* selector = new QComboBox(content);
-    auto* stack = new QStackedWidget(content);
-    for (const Plot& plot : plots_) {
-      selector->addItem(QString::fromStdString(plot.title.empty() ? plot.name : plot.title));
-      stack->addWidget(add_view(plot, stack));
-    }
-    connect(selector, qOverload<int>(&QComboBox::currentIndexChanged), stack, &QStackedWidget::setCurrentIndex);
-    auto* row = new QHBoxLayout;
-    row->addWidget(new QLabel(tr("Plot:"), content));
-    row->addWidget(selector, 1);
-    auto* column = new QVBoxLayout(content);
-    column->setContentsMargins(0, 0, 0, 0);
-    column->addLayout(row);
-    column->addWidget(stack, 1);
+  std::vector<std::pair<QString, QWidget*>> pages;
+  for (const Plot& plot : plots_)
+    pages.emplace_back(QString::fromStdString(plot.title.empty() ? plot.name : plot.title), add_view(plot, results_));
+  set_content(arrange(pages, kMaxPlotsSideBySide));
+  select_plot(selected);
+}
+
+void AnalysisTab::show_comparison(const std::vector<Plot>& before, const std::vector<Plot>& after,
+                                  const QString& before_label, const QString& after_label,
+                                  const PlotMeta& before_meta, const PlotMeta& after_meta) {
+  const int selected = selected_plot();
+  std::vector<std::pair<QString, QWidget*>> pages;
+  for (const Plot& plot : after) {
+    auto match = std::find_if(before.begin(), before.end(), [&](const Plot& p) { return p.name == plot.name; });
+    if (match == before.end()) continue;
+    auto* view = new views::CompareView(*match, plot, before_label, after_label, results_);
+    connect(view, &views::CompareView::hovered, this, &AnalysisTab::hovered);
+    if (view->run_a_view()) view->run_a_view()->set_meta(before_meta);
+    for (views::PlotView* part : {view->run_b_view(), view->overlay_view(), view->difference_view()})
+      if (part) part->set_meta(after_meta);
+    pages.emplace_back(QString::fromStdString(plot.title.empty() ? plot.name : plot.title), view);
   }
-  set_content(content);
+  if (pages.empty()) {
+    show_message(tr("The two runs have no plot in common."));
+    return;
+  }
+  comparing_ = true;
+  set_content(arrange(pages, 1));
+  select_plot(selected);
+}
+
+std::map<std::string, std::string> AnalysisTab::view_states() const {
+  std::map<std::string, std::string> states;
+  if (comparing_) return states;
+  for (const views::PlotView* view : results_->findChildren<views::PlotView*>())
+    if (const QString state = view->view_state(); !state.isEmpty()) states[view->plot().name] = state.toStdString();
+  return states;
+}
+
+void AnalysisTab::restore_view_states(const std::map<std::string, std::string>& states) {
+  if (comparing_) return;
+  for (views::PlotView* view : results_->findChildren<views::PlotView*>()) {
+    auto it = states.find(view->plot().name);
+    if (it != states.end()) view->restore_view_state(QString::fromStdString(it->second));
+  }
+}
+
+int AnalysisTab::selected_plot() const { return plot_selector_ ? plot_selector_->currentIndex() : -1; }
+
+void AnalysisTab::select_plot(int index) {
+  if (plot_selector_ && index >= 0 && index < plot_selector_->count()) plot_selector_->setCurrentIndex(index);
 }
 
 }  // namespace glassbox::gui

@@ -1,7 +1,10 @@
 #pragma once
-// One analysis in the middle of the window: its description, a status line and
-// its plots (side by side for a few, a selector for many).
+// One analysis in the middle of the window: its description, its history of
+// runs, a status line and the plots of the run shown (side by side for a few,
+// a selector for many), or two runs compared.
 #include <QWidget>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "app/gui/backend.h"
@@ -9,6 +12,7 @@
 class QComboBox;
 class QLabel;
 class QStackedWidget;
+class QToolButton;
 
 namespace glassbox::views {
 class PlotView;
@@ -29,20 +33,42 @@ class AnalysisTab : public QWidget {
   void show_results(std::vector<Plot> plots, const PlotMeta& meta);
   // Clears the plots and shows why there are none.
   void show_message(const QString& message);
+  // Run `before` and run `after`, plot by plot, with their differences
+  // (which export with the provenance of `after`).
+  void show_comparison(const std::vector<Plot>& before, const std::vector<Plot>& after, const QString& before_label,
+                       const QString& after_label, const PlotMeta& before_meta, const PlotMeta& after_meta);
+  bool comparing() const { return comparing_; }
+
+  // The runs of this analysis, oldest first; `shown` is the one on screen.
+  void set_history(const QStringList& runs, int shown);
+  // The plot chosen in the selector (when there are many), as window state.
+  int selected_plot() const;
+  void select_plot(int index);
+  // Each plot's view state (zoom) by plot name, as window state.
+  std::map<std::string, std::string> view_states() const;
+  void restore_view_states(const std::map<std::string, std::string>& states);
 
  signals:
   void hovered(const QString& text);
+  void history_chosen(int run);
+  void compare_chosen(int run);  // compare that run with the one shown
 
  private:
   views::PlotView* add_view(const Plot& plot, QWidget* parent);
   void set_content(QWidget* content);  // replaces the plots or message shown
+  // Pages side by side when few, else behind a selector.
+  QWidget* arrange(const std::vector<std::pair<QString, QWidget*>>& pages, size_t side_by_side);
 
   const probes::Analysis& analysis_;
   QLabel* status_;
+  QComboBox* history_;
+  QToolButton* compare_;
   QWidget* results_;
   QWidget* content_ = nullptr;
+  QComboBox* plot_selector_ = nullptr;
   std::vector<Plot> plots_;
   PlotMeta meta_;
+  bool comparing_ = false;
 };
 
 }  // namespace glassbox::gui

@@ -20,6 +20,7 @@ LoadedModel load_model_for_gui(const std::string& dir, const std::string& device
   loaded.device = device;
   loaded.dtype = dtype;
   loaded.has_tokenizer = loaded.model->tokenizer() != nullptr;
+  loaded.described = describe_model(dir, loaded.info, device, dtype);
   return loaded;
 }
 
@@ -39,6 +40,21 @@ Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_spe
   const auto eos = tokenizer ? tokenizer->eos_id() : std::nullopt;
   for (int64_t id : p.ids) p.special.push_back(add_special_tokens && (id == bos || id == eos));
   for (const std::string& s : p.strings) p.labels.push_back(visible_token(s));
+  return p;
+}
+
+SessionPrompt session_prompt(const Prompt& prompt) {
+  return SessionPrompt{prompt.text, prompt.add_special_tokens, prompt.ids, prompt.strings};
+}
+
+Prompt prompt_from_session(const SessionPrompt& saved) {
+  Prompt p;
+  p.text = saved.text;
+  p.add_special_tokens = saved.add_special_tokens;
+  p.ids = saved.tokens;
+  p.strings = saved.token_strings;
+  for (const std::string& s : p.strings) p.labels.push_back(visible_token(s));
+  p.special.assign(p.ids.size(), false);
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/model_info.h"
+#include "core/session.h"
 #include "probes/registry.h"
 
 namespace glassbox {
@@ -20,6 +21,7 @@ struct LoadedModel {
   ModelInfo info;
   std::string dir, device, dtype;
   bool has_tokenizer = false;
+  SessionModel described;  // with the weights' SHA-256, for sessions
 };
 
 // A tokenized prompt: ids as the model sees them, their display strings, and
@@ -33,11 +35,15 @@ struct Prompt {
   std::vector<bool> special;
 };
 
-// Throws glassbox::Error naming the file and the problem.
+// Throws glassbox::Error naming the file and the problem. Hashes the weights files.
 LoadedModel load_model_for_gui(const std::string& dir, const std::string& device, const std::string& dtype);
 // Like HF encode(text, add_special_tokens). A model without a tokenizer takes
 // token ids ("0, 17, 42"). Throws Error on ids it cannot read.
 Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_special_tokens);
+
+// A prompt as sessions store it, and back (a saved prompt shown without a model).
+SessionPrompt session_prompt(const Prompt& prompt);
+Prompt prompt_from_session(const SessionPrompt& saved);
 
 // One run of a registered analysis, as the GUI asks for it.
 struct AnalysisRequest {

@@ -1,12 +1,15 @@
-// glassbox [MODEL] [--prompt TEXT] [--device cpu|cuda] [--dtype float32|bfloat16] [--screenshot DIR]
-// Opens MODEL (a model folder or a .gguf file), or the shipped default model. --screenshot renders every
+// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--device cpu|cuda] [--dtype float32|bfloat16] [--screenshot DIR]
+// Opens MODEL (a model folder or a .gguf file), a saved session, or the shipped default model. --screenshot renders every
 // analysis of the default (or given) model for a sample prompt, saves
 // DIR/<analysis>.png and exits: a smoke test and the README's pictures.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
+#include <QMessageBox>
 #include <QTextStream>
 #include <cstdio>
 
@@ -72,9 +75,20 @@ void wait_for_jobs(MainWindow& window) {
   loop.exec();
 }
 
-// `only`: the analysis ids to render; empty: every analysis.
+bool save_window(MainWindow& window, const QString& path) {
+  QApplication::processEvents();
+  if (!window.grab().save(path)) {
+    std::fprintf(stderr, "glassbox: cannot write %s\n", qPrintable(path));
+    return false;
+  }
+  std::printf("%s\n", qPrintable(path));
+  return true;
+}
+
+// `only`: the analysis ids to render; empty: every analysis. `save_session`:
+// where to save the session afterwards (empty: nowhere).
 int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir,
-                     const QStringList& only) {
+                     const QStringList& only, const QString& save_session) {
   if (!QDir().mkpath(out_dir)) {
     std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
     return 1;
@@ -102,19 +116,63 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
       window.run_analysis(i);
       wait_for_jobs(window);
     }
-    QApplication::processEvents();
     glassbox::gui::AnalysisTab* tab = window.analysis_tab(i);
-    const QString path = out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png";
     if (tab->plots().empty()) {
       std::fprintf(stderr, "glassbox: %s produced no plots\n", tab->analysis().title.c_str());
       ++failed;
     }
-    if (!window.grab().save(path)) {
-      std::fprintf(stderr, "glassbox: cannot write %s\n", qPrintable(path));
-      ++failed;
-    } else {
-      std::printf("%s\n", qPrintable(path));
-    }
+    if (!save_window(window, out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png")) ++failed;
+  }
+  if (!save_session.isEmpty()) {
+    QElapsedTimer timer;
+    timer.start();
+    if (!window.save_session(save_session)) return 1;
+    std::printf("saved %s in %.2f s: %zu runs, %.1f MB\n", qPrintable(save_session), timer.nsecsElapsed() * 1e-9,
+                window.session().runs.size(), QFileInfo(save_session).size() / 1e6);
+  }
+  return failed == 0 ? 0 : 1;
+}
+
+// Reopens a session and saves a screenshot of every analysis it has results
+// for, and of the comparison of its last two runs where it has two.
+int take_session_screenshots(MainWindow& window, const QString& session, const QString& out_dir) {
+  if (!QDir().mkpath(out_dir)) {
+    std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
+    return 1;
+  }
+  QString failure;
+  bool done = false;
+  QEventLoop loop;
+  QObject::connect(&window, &MainWindow::session_opened, &loop, [&] {
+    done = true;
+    loop.quit();
+  });
+  QObject::connect(&window, &MainWindow::session_failed, &loop, [&](const QString& message) {
+    failure = message;
+    done = true;
+    loop.quit();
+  });
+  QElapsedTimer timer;
+  timer.start();
+  window.open_session(session);
+  if (!done) loop.exec();
+  if (!failure.isEmpty()) {
+    std::fprintf(stderr, "glassbox: %s\n", qPrintable(failure));
+    return 1;
+  }
+  std::printf("opened %s in %.2f s: %zu runs%s\n", qPrintable(session), timer.nsecsElapsed() * 1e-9,
+              window.session().runs.size(), window.read_only() ? " (read-only)" : "");
+  int failed = 0;
+  for (int i = 0; i < window.analysis_count(); ++i) {
+    const int runs = window.run_count(i);
+    if (runs == 0) continue;
+    window.select_analysis(i);
+    wait_for_jobs(window);
+    const QString name = out_dir + "/" + QString::fromStdString(window.analysis_tab(i)->analysis().id);
+    if (!save_window(window, name + ".png")) ++failed;
+    if (runs < 2) continue;
+    window.compare_runs(i, runs - 2, runs - 1);
+    if (!save_window(window, name + "_compare.png")) ++failed;
   }
   return failed == 0 ? 0 : 1;
 }
@@ -123,16 +181,20 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
+  QApplication::setOrganizationName("Glassbox");
   QApplication::setApplicationName("Glassbox");
   QCommandLineParser parser;
   parser.setApplicationDescription("Glassbox: look inside transformer language models.");
   parser.addHelpOption();
-  parser.addPositionalArgument("model", "Model folder or .gguf file to open (default: the shipped toy model).",
-                               "[MODEL]");
+  parser.addPositionalArgument(
+      "model", "Model folder, .gguf file or session (.gbx) to open (default: the shipped toy model).",
+      "[MODEL | SESSION.gbx]");
   QCommandLineOption prompt_option("prompt", "Prompt to start with.", "text");
   QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
   QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
                                      "ids");
+  QCommandLineOption save_session_option(
+      "save-session", "With --screenshot: save the session of those analyses to FILE.gbx (timed).", "file");
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
@@ -140,6 +202,7 @@ int main(int argc, char** argv) {
   parser.addOption(dtype_option);
   parser.addOption(screenshot_option);
   parser.addOption(analyses_option);
+  parser.addOption(save_session_option);
   parser.process(app);
   glassbox::set_threads(0);  // LibTorch on every core
 
@@ -154,9 +217,30 @@ int main(int argc, char** argv) {
   window.show();
   if (screenshots) {
     const QStringList only = parser.value(analyses_option).split(',', Qt::SkipEmptyParts);
-    return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option), only);
+    if (model_dir.endsWith(".gbx", Qt::CaseInsensitive))
+      return take_session_screenshots(window, model_dir, parser.value(screenshot_option));
+    return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option), only,
+                            parser.value(save_session_option));
   }
 
+  // A window that did not close (a crash, a kill) left its unsaved session behind.
+  const QStringList orphans = MainWindow::orphaned_recovery_files();
+  if (!orphans.isEmpty()) {
+    const QFileInfo newest(orphans.front());
+    const auto answer = QMessageBox::question(
+        &window, QObject::tr("Restore unsaved session?"),
+        QObject::tr("Glassbox did not close normally. Restore the session it had not saved (autosaved %1)?")
+            .arg(newest.lastModified().toString("yyyy-MM-dd HH:mm")));
+    if (answer == QMessageBox::Yes) {
+      window.restore_recovery(newest.absoluteFilePath());
+      return app.exec();
+    }
+    for (const QString& orphan : orphans) QFile::remove(orphan);
+  }
+  if (model_dir.endsWith(".gbx", Qt::CaseInsensitive)) {
+    window.open_session(model_dir);
+    return app.exec();
+  }
   QObject::connect(&window, &MainWindow::model_loaded, &window, [&window, prompt] { window.set_prompt(prompt); },
                    Qt::SingleShotConnection);
   window.open_model(model_dir);

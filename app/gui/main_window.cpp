@@ -4,15 +4,19 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QDir>
+#include <QCloseEvent>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "app/gui/analysis_tab.h"
@@ -26,6 +30,7 @@ namespace glassbox::gui {
 
 namespace {
 constexpr int kRerunDelayMs = 150;
+constexpr int kAutosaveMs = 60'000;  // the recovery file lags unsaved work by at most this
 }
 
 MainWindow::MainWindow(bool interactive, QWidget* parent)
@@ -35,9 +40,12 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       params_panel_(new ParamsPanel(this)),
       prompt_bar_(new PromptBar(this)),
       tab_widget_(new QTabWidget(this)),
+      banner_(new QWidget(this)),
+      banner_label_(new QLabel(banner_)),
+      recompute_button_(new QPushButton(tr("Recompute"), banner_)),
       rerun_(new QTimer(this)) {
-  setWindowTitle("Glassbox");
   tab_widget_->setDocumentMode(true);
+  setAcceptDrops(true);
   rerun_->setSingleShot(true);
   rerun_->setInterval(kRerunDelayMs);
 
@@ -46,6 +54,7 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(prompt_bar_);
+  layout->addWidget(banner_);
   layout->addWidget(tab_widget_, 1);
   setCentralWidget(centre);
 
@@ -65,6 +74,28 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   resizeDocks({model_dock, params_dock}, {300, 250}, Qt::Horizontal);
   resizeDocks({jobs_dock}, {140}, Qt::Vertical);
+
+  // Session notices: results read-only, weights changed since the session was saved.
+  banner_->setStyleSheet("background: #fcefd2; border-bottom: 1px solid #d39b2a;");
+  banner_label_->setWordWrap(true);
+  banner_label_->setTextFormat(Qt::PlainText);
+  recompute_button_->setToolTip(tr("Rerun every analysis on the model opened now and show what changed"));
+  auto* close_banner = new QToolButton(banner_);
+  close_banner->setText("✕");
+  close_banner->setAutoRaise(true);
+  auto* banner_row = new QHBoxLayout(banner_);
+  banner_row->setContentsMargins(8, 4, 4, 4);
+  banner_row->addWidget(banner_label_, 1);
+  banner_row->addWidget(recompute_button_);
+  banner_row->addWidget(close_banner);
+  banner_->hide();
+  connect(recompute_button_, &QPushButton::clicked, this, &MainWindow::recompute_all);
+  connect(close_banner, &QToolButton::clicked, banner_, &QWidget::hide);
+
+  autosave_timer_ = new QTimer(this);
+  autosave_timer_->setInterval(kAutosaveMs);
+  connect(autosave_timer_, &QTimer::timeout, this, &MainWindow::autosave);
+  autosave_timer_->start();
 
   build_menus();
   for (QDockWidget* d : {model_dock, params_dock, jobs_dock}) view_menu_->addAction(d->toggleViewAction());
@@ -87,11 +118,13 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
     if (tab_widget_->currentIndex() >= 0) run_analysis(tab_widget_->currentIndex());
   });
   statusBar()->showMessage(tr("Open a model to begin (File ▸ Open model folder… or Open GGUF file…)"));
+  update_title();
 }
 
 void MainWindow::build_menus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open model folder…"), QKeySequence::Open, this, &MainWindow::choose_model_folder);
+  build_session_menu(file);
+  file->addAction(tr("Open model &folder…"), QKeySequence(tr("Ctrl+Shift+F")), this, &MainWindow::choose_model_folder);
   file->addAction(tr("Open &GGUF file…"), QKeySequence(tr("Ctrl+Shift+O")), this, &MainWindow::choose_gguf_file);
   file->addAction(tr("Open from &Hugging Face cache…"), this, [this] {
     const std::string root = default_hf_cache_root();
@@ -101,10 +134,12 @@ void MainWindow::build_menus() {
     const std::string root = default_ollama_root();
     choose_from_catalog(tr("Open from Ollama"), root, list_ollama(root));
   });
+  fill_recent_menu(file->addMenu(tr("Recent &models")), "recent_models");
+  file->addSeparator();
   file->addAction(tr("&Export current analysis (HDF5)…"), QKeySequence(tr("Ctrl+E")), this,
                   &MainWindow::export_current_analysis);
   file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* device = menuBar()->addMenu(tr("&Device"));
   devices_ = new QActionGroup(this);
@@ -172,6 +207,14 @@ void MainWindow::reload_with(const QString& device, const QString& dtype) {
 }
 
 void MainWindow::open_model(const QString& dir) {
+  // A session belongs to one model: opening another one starts a new session.
+  if (!restoring_ && !session_.runs.empty() &&
+      QDir::cleanPath(QFileInfo(dir).absoluteFilePath()).toStdString() != session_.model.path) {
+    if (!maybe_save()) return;
+    session_ = Session{};
+    session_path_.clear();
+    set_modified(false);
+  }
   jobs_.cancel_all();
   const std::string path = dir.toStdString(), device = device_.toStdString(), dtype = dtype_.toStdString();
   statusBar()->showMessage(tr("Loading %1…").arg(dir));
@@ -184,6 +227,11 @@ void MainWindow::open_model(const QString& dir) {
       [this, dir](const QString& message, bool cancelled) {
         if (cancelled) return;
         statusBar()->showMessage(tr("Could not open %1").arg(dir));
+        if (restoring_) {
+          restore_read_only(tr("The session's model could not be opened (%1): showing the saved results, read-only.")
+                                .arg(message));
+          return;
+        }
         if (interactive_) QMessageBox::critical(this, tr("Cannot open model"), message);
         emit model_failed(message);
       });
@@ -192,9 +240,13 @@ void MainWindow::open_model(const QString& dir) {
 void MainWindow::apply_model(LoadedModel loaded) {
   model_ = std::move(loaded);
   ++generation_;
+  read_only_ = false;
+  if (!restoring_) session_.model = model_.described;
+  remember_recent("recent_models", QString::fromStdString(model_.dir));
+  update_title();
   const QDir dir(QString::fromStdString(model_.dir));
-  setWindowTitle(tr("Glassbox — %1").arg(dir.dirName()));
   model_panel_->show_model(model_);
+  prompt_bar_->set_read_only(false);
   prompt_bar_->set_tokenizer_available(model_.has_tokenizer);
   // A data set saved with the model (the two-hop toy models ship theirs).
   const QStringList csvs = dir.entryList({"*.csv"}, QDir::Files, QDir::Name);
@@ -204,8 +256,21 @@ void MainWindow::apply_model(LoadedModel loaded) {
                                .arg(QString::fromStdString(model_.dir), QString::fromStdString(model_.info.family))
                                .arg(model_.info.n_layers)
                                .arg(QString::fromStdString(model_.device)));
-  retokenize();
+  if (restoring_) {
+    restore_views();
+    const std::string mismatch = weights_mismatch(session_.model, model_.described);
+    if (!mismatch.empty())
+      show_banner(tr("%1. The results shown are the saved ones; Recompute reruns them on these weights.")
+                      .arg(QString::fromStdString(mismatch)),
+                  true);
+  } else {
+    retokenize();
+  }
   emit model_loaded();
+  if (restoring_) {
+    restoring_ = false;
+    emit session_opened();
+  }
 }
 
 void MainWindow::rebuild_tabs() {
@@ -235,15 +300,7 @@ void MainWindow::rebuild_tabs() {
       const double value = QString::fromStdString(text).toDouble(&number);
       if (!spec.numeric() || (number && value >= spec.min && value <= spec.max)) state->inputs[spec.name].text = text;
     }
-    state->tab = new AnalysisTab(analysis, tab_widget_);
-    connect(state->tab, &AnalysisTab::hovered, this, [this](const QString& text) {
-      if (text.isEmpty())
-        statusBar()->clearMessage();
-      else
-        statusBar()->showMessage(text);
-    });
-    tab_widget_->addTab(state->tab, QString::fromStdString(analysis.title));
-    tabs_.push_back(std::move(state));
+    add_tab(analysis, std::move(state));
   }
   for (int i = 0; i < tab_widget_->count(); ++i)
     if (tab_widget_->tabText(i) == current) tab_widget_->setCurrentIndex(i);
@@ -252,6 +309,32 @@ void MainWindow::rebuild_tabs() {
     params_panel_->clear(tr("No analyses apply to this model"));
   else
     current_tab_changed();
+}
+
+void MainWindow::add_tab(const probes::Analysis& analysis, std::unique_ptr<TabState> state) {
+  state->tab = new AnalysisTab(analysis, tab_widget_);
+  connect(state->tab, &AnalysisTab::hovered, this, [this](const QString& text) {
+    if (text.isEmpty())
+      statusBar()->clearMessage();
+    else
+      statusBar()->showMessage(text);
+  });
+  const int index = static_cast<int>(tabs_.size());
+  connect(state->tab, &AnalysisTab::history_chosen, this, [this, index](int run) { show_run(index, run); });
+  connect(state->tab, &AnalysisTab::compare_chosen, this,
+          [this, index](int run) { compare_runs(index, run, tabs_[size_t(index)]->shown); });
+  // The session's earlier results of this analysis.
+  for (size_t i = 0; i < session_.runs.size(); ++i)
+    if (session_.runs[i].analysis == analysis.id) state->runs.push_back(i);
+  tab_widget_->addTab(state->tab, QString::fromStdString(analysis.title));
+  tabs_.push_back(std::move(state));
+  if (!tabs_.back()->runs.empty()) show_run(index, run_count(index) - 1);
+}
+
+int MainWindow::analysis_index(const std::string& id) const {
+  for (size_t i = 0; i < tabs_.size(); ++i)
+    if (tabs_[i]->tab->analysis().id == id) return static_cast<int>(i);
+  return -1;
 }
 
 void MainWindow::set_prompt(const QString& text) { prompt_bar_->set_text(text); }
@@ -283,12 +366,18 @@ MainWindow::TabState* MainWindow::current_state() const {
 
 void MainWindow::select_analysis(int index) { tab_widget_->setCurrentIndex(index); }
 
+int MainWindow::current_analysis() const { return tab_widget_->currentIndex(); }
+
 void MainWindow::current_tab_changed() {
   TabState* state = current_state();
   if (!state) return;
+  if (read_only_) {
+    params_panel_->clear(tr("Read-only: the session's model is missing, so its analyses cannot run."));
+    return;
+  }
   params_panel_->show_analysis(state->tab->analysis(), state->specs, state->inputs, dataset_, model_.has_tokenizer);
   highlight_position();
-  if (state->stale && state->tab->analysis().live) run_analysis(tab_widget_->currentIndex());
+  if (state->stale && state->tab->analysis().live && !restoring_) run_analysis(tab_widget_->currentIndex());
 }
 
 void MainWindow::params_changed(const probes::ParamInputs& inputs) {
@@ -324,8 +413,13 @@ void MainWindow::highlight_position() {
 }
 
 void MainWindow::run_analysis(int index) {
-  if (!model_.model || index < 0 || index >= analysis_count()) return;
+  if (index < 0 || index >= analysis_count()) return;
   TabState* state = tabs_[size_t(index)].get();
+  if (read_only_) {
+    state->tab->show_status(tr("read-only: the session's model is missing"));
+    return;
+  }
+  if (!model_.model) return;
   const probes::Analysis& analysis = state->tab->analysis();
   const QString title = QString::fromStdString(analysis.title);
   state->stale = false;
@@ -348,11 +442,15 @@ void MainWindow::run_analysis(int index) {
   state->tab->show_status(tr("running…"));
   jobs_.submit(
       title, QString::fromStdString("analysis:" + analysis.id),
-      [model, model_dir, request, state, current](const Progress& progress) -> std::function<void()> {
+      [this, model, model_dir, request, state, current](const Progress& progress) -> std::function<void()> {
+        const std::string started = utc_timestamp();
+        QElapsedTimer timer;
+        timer.start();
         auto run = std::make_shared<AnalysisRun>(gui::run_analysis(*model, model_dir, request, progress));
-        return [run, state, current] {
+        const double seconds = timer.nsecsElapsed() * 1e-9;
+        return [this, run, request, state, current, started, seconds] {
           if (!current()) return;
-          state->tab->show_results(std::move(run->plots), run->meta);
+          record_run(*state, request, std::move(*run), started, seconds);
           state->tab->show_status(QString());
         };
       },

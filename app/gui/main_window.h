@@ -1,7 +1,8 @@
 #pragma once
 // The main window (docs/architecture.md#the-gui-main-window): the model on the left, analyses as tabs in
 // the middle under the prompt bar, the selected analysis' parameters on the
-// right, and the jobs panel at the bottom.
+// right, and the jobs panel at the bottom. Everything it shows is part of a
+// session (docs/file-formats.md#session) that saves and reopens exactly.
 #include <QMainWindow>
 #include <memory>
 #include <vector>
@@ -9,8 +10,11 @@
 #include "app/gui/backend.h"
 #include "app/gui/jobs.h"
 #include "core/catalog.h"
+#include "core/session.h"
 
 class QActionGroup;
+class QLabel;
+class QPushButton;
 class QTabWidget;
 class QTimer;
 
@@ -25,10 +29,12 @@ class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
-  // interactive: report problems in message boxes (off for --screenshot runs).
+  // interactive: report problems in message boxes and ask before discarding
+  // unsaved work (off for --screenshot runs and tests).
   explicit MainWindow(bool interactive, QWidget* parent = nullptr);
 
   // Loads a model folder or .gguf file off the GUI thread; emits model_loaded or model_failed.
+  // A model other than the session's starts a new session.
   void open_model(const QString& path);
   void set_prompt(const QString& text);
   // Device ("cpu", "cuda") and compute dtype for the next load.
@@ -37,12 +43,46 @@ class MainWindow : public QMainWindow {
   JobRunner& jobs() { return jobs_; }
   int analysis_count() const { return static_cast<int>(tabs_.size()); }
   AnalysisTab* analysis_tab(int index) const { return tabs_[size_t(index)]->tab; }
+  int analysis_index(const std::string& id) const;  // -1 when there is no such tab
   void select_analysis(int index);
+  int current_analysis() const;
   void run_analysis(int index);
+
+  // Sessions. open_session emits session_opened once its views are restored
+  // (after the model loads, if it is there), or session_failed.
+  void open_session(const QString& path);
+  bool save_session(const QString& path);  // false (and a message) when it cannot write
+  void new_session();
+  const Session& session() const { return session_; }
+  const QString& session_path() const { return session_path_; }
+  bool read_only() const { return read_only_; }
+  QString banner_text() const;
+  // The history of analysis `index`: how many runs, which is shown, and choosing.
+  int run_count(int index) const { return static_cast<int>(tabs_[size_t(index)]->runs.size()); }
+  int shown_run(int index) const { return tabs_[size_t(index)]->shown; }
+  void show_run(int index, int run);
+  void compare_runs(int index, int before, int after);
+  // Reruns every analysis that has a result; each tab then compares the old result with the new.
+  void recompute_all();
+
+  // Autosave: the recovery file of this window, written while there are unsaved changes.
+  QString recovery_path() const;
+  void set_autosave_interval(int ms);
+  void autosave();
+  // Recovery files left by windows that did not close (a crash or a kill).
+  static QStringList orphaned_recovery_files();
+  void restore_recovery(const QString& path);
 
  signals:
   void model_loaded();
   void model_failed(const QString& message);
+  void session_opened();
+  void session_failed(const QString& message);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
 
  private:
   struct TabState {
@@ -51,11 +91,16 @@ class MainWindow : public QMainWindow {
     probes::ParamInputs inputs;
     bool stale = true;      // prompt, parameters or model changed since the last run
     uint64_t request = 0;   // the newest run; older results are dropped
+    std::vector<size_t> runs;  // indices into session_.runs, oldest first
+    int shown = -1;            // index into runs of the result on screen
+    int recompute_from = -1;   // a Recompute compares its result with this run
+    int compared_with = -1;    // the run shown beside `shown`, or -1
   };
 
   void build_menus();
   void apply_model(LoadedModel loaded);
   void rebuild_tabs();
+  void add_tab(const probes::Analysis& analysis, std::unique_ptr<TabState> state);
   void retokenize();
   void current_tab_changed();
   void params_changed(const probes::ParamInputs& inputs);
@@ -68,6 +113,25 @@ class MainWindow : public QMainWindow {
   void reload_with(const QString& device, const QString& dtype);
   TabState* current_state() const;
 
+  // Sessions (main_window_session.cpp).
+  void build_session_menu(QMenu* file);
+  void record_run(TabState& state, const AnalysisRequest& request, AnalysisRun run, const std::string& started,
+                  double seconds);
+  void refresh_history(TabState& state);
+  PlotMeta run_meta(const SessionRun& run) const;
+  void restore_views();
+  void restore_read_only(const QString& reason);
+  std::string window_state() const;
+  bool maybe_save();  // false: the user cancelled
+  bool save();
+  bool save_as();
+  void set_modified(bool modified);
+  void update_title();
+  void show_banner(const QString& text, bool offer_recompute);
+  void remember_recent(const QString& key, const QString& path);
+  void fill_recent_menu(QMenu* menu, const QString& key);
+  void open_dropped_or_chosen(const QString& path);
+
   bool interactive_;
   JobRunner jobs_;
   LoadedModel model_;
@@ -77,10 +141,21 @@ class MainWindow : public QMainWindow {
   QString dataset_;  // the data set file of analyses that take one
   std::vector<std::unique_ptr<TabState>> tabs_;
 
+  Session session_;
+  QString session_path_;     // empty until saved or opened
+  bool restoring_ = false;   // the model loading now belongs to a session being opened
+  bool read_only_ = false;   // a session whose model is missing: saved results only
+  bool recovered_ = false;   // the session came from a recovery file
+  bool autosaved_ = true;    // the recovery file holds every change
+  QTimer* autosave_timer_;
+
   ModelPanel* model_panel_;
   ParamsPanel* params_panel_;
   PromptBar* prompt_bar_;
   QTabWidget* tab_widget_;
+  QWidget* banner_;
+  QLabel* banner_label_;
+  QPushButton* recompute_button_;
   QTimer* rerun_;  // coalesces quick parameter changes into one run
   QActionGroup* devices_ = nullptr;
   QActionGroup* dtypes_ = nullptr;

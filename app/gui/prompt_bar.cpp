@@ -78,6 +78,18 @@ void PromptBar::set_text(const QString& text) {
   emit prompt_changed();
 }
 
+void PromptBar::restore(const QString& text, bool add_special_tokens) {
+  const QSignalBlocker block_special(special_);
+  edit_->setText(text);
+  special_->setChecked(add_special_tokens);
+  settle_->stop();
+}
+
+void PromptBar::set_read_only(bool read_only) {
+  edit_->setReadOnly(read_only);
+  special_->setEnabled(!read_only);
+}
+
 void PromptBar::show_tokens(const Prompt& prompt) {
   for (QToolButton* chip : chip_buttons_) delete chip;
   chip_buttons_.clear();

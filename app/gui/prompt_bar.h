@@ -24,6 +24,9 @@ class PromptBar : public QWidget {
   QString text() const;
   bool add_special_tokens() const;
   void set_text(const QString& text);  // emits prompt_changed at once
+  // A saved prompt back in the bar, without prompt_changed: nothing reruns.
+  void restore(const QString& text, bool add_special_tokens);
+  void set_read_only(bool read_only);
   void show_tokens(const Prompt& prompt);
   // Highlights the chip at an absolute position (none when out of range).
   void select_position(int position);
