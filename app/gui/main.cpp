@@ -85,6 +85,15 @@ bool save_window(MainWindow& window, const QString& path) {
   return true;
 }
 
+bool save_timed(MainWindow& window, const QString& path) {
+  QElapsedTimer timer;
+  timer.start();
+  if (!window.save_session(path)) return false;
+  std::printf("saved %s in %.2f s: %zu runs, %.1f MB\n", qPrintable(path), timer.nsecsElapsed() * 1e-9,
+              window.session().runs.size(), QFileInfo(path).size() / 1e6);
+  return true;
+}
+
 // `only`: the analysis ids to render; empty: every analysis. `save_session`:
 // where to save the session afterwards (empty: nowhere).
 int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir,
@@ -123,19 +132,15 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
     }
     if (!save_window(window, out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png")) ++failed;
   }
-  if (!save_session.isEmpty()) {
-    QElapsedTimer timer;
-    timer.start();
-    if (!window.save_session(save_session)) return 1;
-    std::printf("saved %s in %.2f s: %zu runs, %.1f MB\n", qPrintable(save_session), timer.nsecsElapsed() * 1e-9,
-                window.session().runs.size(), QFileInfo(save_session).size() / 1e6);
-  }
+  if (!save_session.isEmpty() && !save_timed(window, save_session)) return 1;
   return failed == 0 ? 0 : 1;
 }
 
 // Reopens a session and saves a screenshot of every analysis it has results
-// for, and of the comparison of its last two runs where it has two.
-int take_session_screenshots(MainWindow& window, const QString& session, const QString& out_dir) {
+// for, and of the comparison of its last two runs where it has two; then
+// saves the session to `save_session` unless that is empty.
+int take_session_screenshots(MainWindow& window, const QString& session, const QString& out_dir,
+                             const QString& save_session) {
   if (!QDir().mkpath(out_dir)) {
     std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
     return 1;
@@ -174,6 +179,7 @@ int take_session_screenshots(MainWindow& window, const QString& session, const Q
     window.compare_runs(i, runs - 2, runs - 1);
     if (!save_window(window, name + "_compare.png")) ++failed;
   }
+  if (!save_session.isEmpty() && !save_timed(window, save_session)) return 1;
   return failed == 0 ? 0 : 1;
 }
 
@@ -194,7 +200,7 @@ int main(int argc, char** argv) {
   QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
                                      "ids");
   QCommandLineOption save_session_option(
-      "save-session", "With --screenshot: save the session of those analyses to FILE.gbx (timed).", "file");
+      "save-session", "With --screenshot: then save the session to FILE.gbx (timed).", "file");
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
@@ -218,7 +224,8 @@ int main(int argc, char** argv) {
   if (screenshots) {
     const QStringList only = parser.value(analyses_option).split(',', Qt::SkipEmptyParts);
     if (model_dir.endsWith(".gbx", Qt::CaseInsensitive))
-      return take_session_screenshots(window, model_dir, parser.value(screenshot_option));
+      return take_session_screenshots(window, model_dir, parser.value(screenshot_option),
+                                      parser.value(save_session_option));
     return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option), only,
                             parser.value(save_session_option));
   }

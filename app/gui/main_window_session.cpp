@@ -272,9 +272,11 @@ void MainWindow::restore_views() {
     if (w.contains("compare") && w["compare"].is_object() && w["compare"].contains(id) &&
         w["compare"][id].is_number_integer())
       compare_runs(int(i), w["compare"][id].get<int>(), shown);
-    // Up to date when it ran on the prompt shown now.
-    state.stale = run.prompt >= 0 && session_.prompts[size_t(run.prompt)].tokens != prompt_.ids;
-    state.tab->show_status(state.stale ? tr("prompt changed") : QString());
+    // The saved result stays on screen until the user changes something,
+    // even when it ran on another prompt than the one in the bar.
+    state.stale = false;
+    const bool other_prompt = run.prompt >= 0 && session_.prompts[size_t(run.prompt)].tokens != prompt_.ids;
+    state.tab->show_status(other_prompt ? tr("ran on another prompt: press Run to recompute") : QString());
   }
   if (w.contains("docks") && w["docks"].is_string())
     restoreState(QByteArray::fromBase64(QByteArray::fromStdString(w["docks"].get<std::string>())));
@@ -311,6 +313,7 @@ void MainWindow::restore_read_only(const QString& reason) {
   prompt_bar_->set_read_only(true);
   restore_views();
   show_banner(reason, false);
+  statusBar()->showMessage(tr("Read-only session: %n saved run(s)", nullptr, int(session_.runs.size())));
   restoring_ = false;
   emit session_opened();
 }

@@ -6,11 +6,14 @@
 #include <unistd.h>
 
 #include <QApplication>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QEventLoop>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
+#include <QUrl>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -306,6 +309,40 @@ TEST(GuiSessions, UnsavedWorkIsAutosavedAndRecoveredAfterACrash) {
 
   window->close();  // a window that closes normally leaves no recovery file
   EXPECT_FALSE(QFile::exists(recovery));
+}
+
+// A file dropped on the window, as a file manager would drop it.
+void drop_file(MainWindow& window, const std::string& path) {
+  QMimeData data;
+  data.setUrls({QUrl::fromLocalFile(QString::fromStdString(path))});
+  const QPoint centre(window.width() / 2, window.height() / 2);
+  QDragEnterEvent enter(centre, Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(&window, &enter);
+  ASSERT_TRUE(enter.isAccepted());
+  QDropEvent drop(QPointF(centre), Qt::CopyAction, &data, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(&window, &drop);
+  ASSERT_TRUE(drop.isAccepted());
+}
+
+TEST(GuiSessions, DroppingASessionOrAModelOpensIt) {
+  test::TempDir tmp;
+  const std::string model = copy_of_toy_model(tmp), path = tmp.file("work.gbx");
+  const Session original = window_with_runs(model, path)->session();
+  MainWindow window(false);
+  window.show();
+  QSignalSpy opened(&window, SIGNAL(session_opened()));
+  drop_file(window, path);
+  ASSERT_TRUE(opened.count() > 0 || opened.wait(120'000));
+  expect_same_sessions(window.session(), original);
+  EXPECT_EQ(window.session_path().toStdString(), path);
+
+  MainWindow empty(false);
+  empty.show();
+  QSignalSpy loaded(&empty, SIGNAL(model_loaded()));
+  drop_file(empty, model);
+  ASSERT_TRUE(loaded.count() > 0 || loaded.wait(120'000));
+  EXPECT_GT(empty.analysis_count(), 0);
+  EXPECT_TRUE(empty.session().runs.empty() || empty.session().model.path == model);
 }
 
 TEST(GuiSessions, HostileSessionFilesAreRefusedAndTheWindowStaysUsable) {
