@@ -280,12 +280,7 @@ void MainWindow::rebuild_tabs() {
   const QString current = tab_widget_->currentIndex() >= 0 ? tab_widget_->tabText(tab_widget_->currentIndex()) : "";
 
   QSignalBlocker block(tab_widget_);
-  while (tab_widget_->count() > 0) {
-    QWidget* page = tab_widget_->widget(0);
-    tab_widget_->removeTab(0);
-    delete page;
-  }
-  tabs_.clear();
+  clear_tabs();
   for (const probes::Analysis& analysis : probes::analyses()) {
     if (!probes::applies(analysis, model_.info)) continue;
     auto state = std::make_unique<TabState>();
@@ -309,6 +304,15 @@ void MainWindow::rebuild_tabs() {
     params_panel_->clear(tr("No analyses apply to this model"));
   else
     current_tab_changed();
+}
+
+void MainWindow::clear_tabs() {
+  while (tab_widget_->count() > 0) {
+    QWidget* page = tab_widget_->widget(0);
+    tab_widget_->removeTab(0);
+    delete page;
+  }
+  tabs_.clear();
 }
 
 void MainWindow::add_tab(const probes::Analysis& analysis, std::unique_ptr<TabState> state) {

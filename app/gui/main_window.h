@@ -100,6 +100,7 @@ class MainWindow : public QMainWindow {
   void build_menus();
   void apply_model(LoadedModel loaded);
   void rebuild_tabs();
+  void clear_tabs();  // callers block the tab widget's signals
   void add_tab(const probes::Analysis& analysis, std::unique_ptr<TabState> state);
   void retokenize();
   void current_tab_changed();

@@ -298,12 +298,7 @@ void MainWindow::restore_read_only(const QString& reason) {
   model_panel_->clear();
   {
     const QSignalBlocker block(tab_widget_);
-    while (tab_widget_->count() > 0) {
-      QWidget* page = tab_widget_->widget(0);
-      tab_widget_->removeTab(0);
-      delete page;
-    }
-    tabs_.clear();
+    clear_tabs();
     for (const probes::Analysis& analysis : probes::analyses()) {
       const bool has_runs = std::any_of(session_.runs.begin(), session_.runs.end(),
                                         [&](const SessionRun& run) { return run.analysis == analysis.id; });

@@ -7,58 +7,16 @@
 #include <cmath>
 #include <limits>
 
+#include "compare_fixtures.h"
+
 namespace glassbox {
 namespace {
 
+using test::attention;
+using test::curves;
+using test::head_heatmap;
+
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-// Head scores as a [layer, head] heatmap.
-Plot head_heatmap(std::vector<float> data) {
-  Plot p;
-  p.name = "induction";
-  p.kind = "heatmap";
-  p.title = "Induction score";
-  p.x_label = "head";
-  p.y_label = "layer";
-  p.value_label = "score";
-  p.shape = {2, 3};
-  p.data = std::move(data);
-  p.x.labels = {"H0", "H1", "H2"};
-  p.y.labels = {"L0", "L1"};
-  return p;
-}
-
-// An attention pattern over the prompt's tokens.
-Plot attention(int64_t tokens) {
-  Plot p;
-  p.name = "pattern";
-  p.kind = "heatmap";
-  p.title = "Attention L0H1";
-  p.x_label = "key token";
-  p.y_label = "query token";
-  p.shape = {tokens, tokens};
-  p.data.assign(static_cast<size_t>(tokens * tokens), 0.5f);
-  for (int64_t i = 0; i < tokens; ++i) {
-    p.x.labels.push_back(" t" + std::to_string(i));
-    p.x.positions.push_back(i);
-  }
-  p.y = p.x;
-  return p;
-}
-
-Plot curves(std::vector<float> data) {
-  Plot p;
-  p.name = "curve";
-  p.kind = "line";
-  p.title = "Accuracy";
-  p.x_label = "neurons pruned";
-  p.y_label = "accuracy";
-  p.shape = {2, 3};
-  p.data = std::move(data);
-  p.x.values = {0, 10, 20};
-  p.series = {"train", "test"};
-  return p;
-}
 
 TEST(ComparePlots, DifferenceIsSecondRunMinusFirstWithTheFirstRunsAxes) {
   const Plot a = head_heatmap({0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f});

@@ -14,6 +14,7 @@
 #include <QLineSeries>
 #include <cmath>
 
+#include "compare_fixtures.h"
 #include "core/h5.h"
 #include "test_util.h"
 #include "views/chart_view.h"
@@ -23,49 +24,9 @@
 namespace glassbox::views {
 namespace {
 
-Plot head_heatmap(std::vector<float> data) {
-  Plot p;
-  p.name = "induction";
-  p.kind = "heatmap";
-  p.title = "Induction score";
-  p.x_label = "head";
-  p.y_label = "layer";
-  p.value_label = "score";
-  p.shape = {2, 3};
-  p.data = std::move(data);
-  p.x.labels = {"H0", "H1", "H2"};
-  p.y.labels = {"L0", "L1"};
-  return p;
-}
-
-Plot attention(int64_t tokens) {
-  Plot p = head_heatmap(std::vector<float>(size_t(tokens * tokens), 0.5f));
-  p.name = "pattern";
-  p.x_label = "key token";
-  p.y_label = "query token";
-  p.shape = {tokens, tokens};
-  p.x = {};
-  for (int64_t i = 0; i < tokens; ++i) {
-    p.x.labels.push_back(" t" + std::to_string(i));
-    p.x.positions.push_back(i);
-  }
-  p.y = p.x;
-  return p;
-}
-
-Plot curves(std::vector<float> data) {
-  Plot p;
-  p.name = "curve";
-  p.kind = "line";
-  p.title = "Accuracy";
-  p.x_label = "neurons pruned";
-  p.y_label = "accuracy";
-  p.shape = {2, 3};
-  p.data = std::move(data);
-  p.x.values = {0, 10, 20};
-  p.series = {"train", "test"};
-  return p;
-}
+using test::attention;
+using test::curves;
+using test::head_heatmap;
 
 QColor colour_at(HeatmapView& view, int row, int column) {
   view.resize(480, 360);
