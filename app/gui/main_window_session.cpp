@@ -394,9 +394,14 @@ void MainWindow::new_session() {
   recovered_ = false;
   banner_->hide();
   if (read_only_) {
+    // The saved results go; without a model there is nothing to run until one is opened.
     read_only_ = false;
     prompt_bar_->set_read_only(false);
-    rebuild_tabs();
+    const QSignalBlocker block(tab_widget_);
+    clear_tabs();
+    params_panel_->clear(tr("Open a model to begin"));
+    prompt_ = Prompt{};
+    prompt_bar_->show_tokens(prompt_);
   }
   for (size_t i = 0; i < tabs_.size(); ++i) {
     TabState& state = *tabs_[i];

@@ -214,6 +214,13 @@ TEST(GuiSessions, AMissingModelShowsTheSavedResultsReadOnly) {
   reopened.run_analysis(index);  // refused, not crashed
   wait_for_jobs(reopened);
   expect_same_sessions(reopened.session(), original);
+
+  // A new session leaves the saved results behind: nothing shown, nothing to run until a model opens.
+  reopened.new_session();
+  EXPECT_FALSE(reopened.read_only());
+  EXPECT_EQ(reopened.analysis_count(), 0);
+  EXPECT_TRUE(reopened.session().runs.empty());
+  EXPECT_EQ(reopened.banner_text(), "");
 }
 
 TEST(GuiSessions, ChangedWeightsAreNamedAndRecomputeShowsWhatChanged) {
