@@ -255,12 +255,24 @@ at::Tensor apply_edit(const Edit& e, const HookSpec& s, at::Tensor x, int64_t of
 at::Tensor HookContext::operator()(Hook h, int layer, at::Tensor x, int64_t seq_offset) {
   size_t i = slot(h, layer);
   uint8_t f = flags_[i];
-  if (!f) return x;
+  if (!f) return next_ ? (*next_)(h, layer, std::move(x), seq_offset) : x;
   if (f & 2) {
     for (const Edit* e : edits_[i]) x = apply_edit(*e, spec(h), std::move(x), seq_offset);
   }
   if (f & 1) cache_->put(hook_name(h, layer), x.detach());
-  return x;
+  return next_ ? (*next_)(h, layer, std::move(x), seq_offset) : x;
 }
+
+namespace {
+thread_local const std::vector<Edit>* active_edits = nullptr;
+}
+
+ActiveEdits::ActiveEdits(std::vector<Edit> edits) : edits_(std::move(edits)), outer_(active_edits) {
+  active_edits = &edits_;
+}
+
+ActiveEdits::~ActiveEdits() { active_edits = outer_; }
+
+const std::vector<Edit>* ActiveEdits::current() { return active_edits; }
 
 }  // namespace glassbox

@@ -113,7 +113,10 @@ class HookContext {
   // Captures and/or edits `x` (batch first). `seq_offset` is the absolute
   // position of x's first token (non-zero when decoding with a KV cache).
   at::Tensor operator()(Hook h, int layer, at::Tensor x, int64_t seq_offset = 0);
-  bool wants(Hook h, int layer) const { return flags_[slot(h, layer)] != 0; }
+  bool wants(Hook h, int layer) const { return flags_[slot(h, layer)] != 0 || (next_ && next_->wants(h, layer)); }
+  // Hands each activation on to `next` after this context's edits (the active
+  // edits run first, then the caller's own hooks see and may change the result).
+  void then(HookContext* next) { next_ = next; }
 
  private:
   size_t slot(Hook h, int layer) const;
@@ -121,6 +124,24 @@ class HookContext {
   std::vector<uint8_t> flags_;  // bit 0: capture, bit 1: edited
   std::vector<std::vector<const Edit*>> edits_;
   ActivationCache* cache_;
+  HookContext* next_ = nullptr;
+};
+
+// Edits every forward pass on this thread applies while the scope lives: the
+// active edits of the GUI's chips and of the CLI's --edits. Analyses run under
+// them unchanged. Scopes nest; an empty scope runs the unedited model.
+class ActiveEdits {
+ public:
+  explicit ActiveEdits(std::vector<Edit> edits);
+  ~ActiveEdits();
+  ActiveEdits(const ActiveEdits&) = delete;
+  ActiveEdits& operator=(const ActiveEdits&) = delete;
+  // The innermost scope's edits; null outside every scope.
+  static const std::vector<Edit>* current();
+
+ private:
+  std::vector<Edit> edits_;
+  const std::vector<Edit>* outer_;
 };
 
 // Applies a hook if there is a context: the form used inside forward passes.

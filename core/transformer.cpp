@@ -4,6 +4,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 
@@ -286,6 +287,13 @@ ForwardResult Transformer::forward(const ForwardArgs& a) const {
   }
   const int64_t offset = a.kv ? a.kv->length() : 0;
   HookContext* hooks = a.hooks;
+  const std::vector<Edit>* active = ActiveEdits::current();
+  std::optional<HookContext> active_hooks;
+  if (active && !active->empty()) {
+    active_hooks.emplace(cfg_.n_layers, nullptr, *active, nullptr);
+    active_hooks->then(a.hooks);
+    hooks = &*active_hooks;
+  }
   at::Tensor x;
   if (a.start_layer == 0) {
     const at::Tensor& tokens = a.tokens;

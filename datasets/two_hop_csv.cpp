@@ -253,31 +253,49 @@ std::vector<std::string> TwoHopQuery::answers() const {
   return out;
 }
 
-std::vector<TwoHopQuery> parse_two_hop_csv(const std::string& text, const std::string& file) {
+std::string CsvRow::where() const { return "row " + std::to_string(row) + " (line " + std::to_string(line) + ")"; }
+
+std::vector<CsvRow> parse_csv_rows(const std::string& text, const std::string& file,
+                                   const std::vector<std::string>& required, const std::string& what) {
   const std::vector<CsvRecord> records = parse_csv(text, file);
-  if (records.empty()) fail(file, "empty file: expected a header row and queries");
-  std::map<std::string, size_t> column;
-  for (size_t c = 0; c < records[0].fields.size(); ++c) column.emplace(trim(records[0].fields[c]), c);
-  const char* const required[] = {"e1_label", "r1_template", "r2_template", "e2_label", "e3_label", "e3_aliases"};
+  if (records.empty()) fail(file, "empty file: expected a header row and " + what);
+  std::vector<std::string> names;
+  for (const std::string& field : records[0].fields) names.push_back(trim(field));
   std::string missing;
-  for (const char* name : required) {
-    if (!column.count(name)) missing += (missing.empty() ? "" : ", ") + std::string(name);
+  for (const std::string& name : required) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) missing += (missing.empty() ? "" : ", ") + name;
   }
   if (!missing.empty()) fail(file, "missing column(s) " + missing + " in the header");
-  if (records.size() == 1) fail(file, "no queries after the header");
-
-  std::vector<TwoHopQuery> queries;
+  if (records.size() == 1) fail(file, "no " + what + " after the header");
+  std::vector<CsvRow> rows;
   for (size_t r = 1; r < records.size(); ++r) {
     const CsvRecord& rec = records[r];
-    const std::string row = "row " + std::to_string(r) + " (line " + std::to_string(rec.line) + ")";
-    if (rec.fields.size() != records[0].fields.size()) {
-      fail(file, row + " has " + std::to_string(rec.fields.size()) + " fields, the header " +
-                     std::to_string(records[0].fields.size()));
+    CsvRow row{r, rec.line, {}};
+    if (rec.fields.size() != names.size()) {
+      fail(file, row.where() + " has " + std::to_string(rec.fields.size()) + " fields, the header " +
+                     std::to_string(names.size()));
     }
-    auto where = [&](const char* name) { return file + ": " + row + ", column " + name; };
-    auto get = [&](const char* name) { return rec.fields[column.at(name)]; };
+    for (size_t c = 0; c < names.size(); ++c) row.fields.emplace(names[c], rec.fields[c]);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the " + what);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<TwoHopQuery> parse_two_hop_csv(const std::string& text, const std::string& file) {
+  std::vector<TwoHopQuery> queries;
+  for (const CsvRow& row : parse_csv_rows(text, file, {"e1_label", "r1_template", "r2_template", "e2_label", "e3_label", "e3_aliases"}, "queries")) {
+    auto where = [&](const char* name) { return file + ": " + row.where() + ", column " + name; };
+    auto get = [&](const char* name) { return row.fields.at(name); };
     TwoHopQuery q;
-    q.row = r;
+    q.row = row.row;
     q.e1_label = get("e1_label");
     q.r1_template = get("r1_template");
     q.r2_template = get("r2_template");
@@ -295,11 +313,7 @@ std::vector<TwoHopQuery> parse_two_hop_csv(const std::string& text, const std::s
 }
 
 std::vector<TwoHopQuery> load_two_hop_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open the two-hop CSV file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_two_hop_csv(ss.str(), path);
+  return parse_two_hop_csv(read_text_file(path, "two-hop CSV file"), path);
 }
 
 }  // namespace glassbox::datasets

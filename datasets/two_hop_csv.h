@@ -10,6 +10,7 @@
 // leading '[', a '|'- or ';'-separated list. As in the paper's get_answers,
 // aliases of a single character are dropped.
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,20 @@ struct CsvRecord {
   std::vector<std::string> fields;
 };
 std::vector<CsvRecord> parse_csv(const std::string& text, const std::string& file);
+
+// The records after a header row, each field by its column name (names
+// trimmed). Error naming the file when it is empty, a `required` column is
+// missing, no row follows the header, or a row's field count differs from it.
+struct CsvRow {
+  size_t row = 0;   // 1 = the first row after the header
+  size_t line = 0;  // line where the record starts
+  std::map<std::string, std::string> fields;
+  std::string where() const;  // "row 3 (line 4)"
+};
+std::vector<CsvRow> parse_csv_rows(const std::string& text, const std::string& file,
+                                   const std::vector<std::string>& required, const std::string& what);
+// The whole file as text; Error "<path>: cannot open the <what>".
+std::string read_text_file(const std::string& path, const std::string& what);
 
 // Python's template.format(value) for a template with one "{}" (or "{0}")
 // placeholder; Error "<where>: ..." otherwise.

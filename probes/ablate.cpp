@@ -3,68 +3,17 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
-#include <map>
-#include <set>
+#include <fstream>
 
 #include "core/error.h"
-#include "probes/common.h"
-#include <fstream>
 #include "core/tokenizer.h"
+#include "probes/common.h"
+#include "probes/edits.h"
 #include "probes/registry.h"
 
 namespace glassbox::probes {
 
 namespace {
-
-// The indices to ablate per hook name, validated against the model.
-std::map<std::string, std::vector<int64_t>> ablation_targets(const ModelInfo& info, const AblateParams& params) {
-  std::map<std::string, std::set<int64_t>> sets;
-  auto check = [&](const char* what, int layer, int64_t index, int64_t count) {
-    const std::string name = std::string(what) + " " + std::to_string(layer) + ":" + std::to_string(index);
-    if (layer < 0 || layer >= info.n_layers)
-      fail("ablate", name + ": layer outside [0, " + std::to_string(info.n_layers) + ")");
-    if (index < 0 || index >= count)
-      fail("ablate", name + ": " + what + " outside [0, " + std::to_string(count) + ")");
-  };
-  for (const NeuronRef& n : params.neurons) {
-    check("neuron", n.layer, n.neuron, info.d_mlp);
-    sets[hook_name(Hook::mlp_post, n.layer)].insert(n.neuron);
-  }
-  for (const HeadRef& h : params.heads) {
-    check("head", h.layer, h.head, info.n_heads);
-    sets[hook_name(Hook::z, h.layer)].insert(h.head);
-  }
-  std::map<std::string, std::vector<int64_t>> targets;
-  for (const auto& [hook, indices] : sets) targets[hook] = std::vector<int64_t>(indices.begin(), indices.end());
-  return targets;
-}
-
-// Mean activation of each hook over every position of the prompts: [d_mlp] or [H, d_head].
-std::map<std::string, at::Tensor> mean_activations(const Model& model, const std::vector<std::vector<int64_t>>& prompts,
-                                                   const std::map<std::string, std::vector<int64_t>>& targets,
-                                                   const Progress& progress) {
-  std::string pattern;
-  for (const auto& entry : targets) {
-    if (!pattern.empty()) pattern += "|";
-    for (char c : entry.first) pattern += c == '.' ? std::string("\\.") : std::string(1, c);
-  }
-  RunOptions options;
-  options.capture = NameFilter(pattern);
-  std::map<std::string, at::Tensor> sums;
-  int64_t positions = 0;
-  for (size_t i = 0; i < prompts.size(); ++i) {
-    progress.check();
-    RunResult run = model.run(prompts[i], options);
-    for (const auto& entry : targets) {
-      at::Tensor sum = run.cache.get(entry.first).to(at::kFloat).sum(0);
-      sums[entry.first] = sums.count(entry.first) ? sums[entry.first] + sum : sum;
-    }
-    positions += static_cast<int64_t>(prompts[i].size());
-    progress.update(0.8 * (i + 1) / prompts.size(), "mean activations");
-  }
-  for (auto& entry : sums) entry.second = entry.second / static_cast<double>(positions);
-  return sums;
-}
 
 // [T-1]: −log p(token t+1 | tokens ..t).
 at::Tensor next_token_loss(const at::Tensor& logits, const std::vector<int64_t>& tokens) {
@@ -86,20 +35,24 @@ AblateResult ablate(const Model& model, const AblateParams& params, const Progre
                        std::to_string(info.d_vocab) + ")");
   for (const auto& prompt : params.reference)
     if (prompt.empty()) fail("ablate", "a reference prompt has no tokens");
-  const auto targets = ablation_targets(info, params);
   c10::InferenceMode inference;
-
-  RunOptions ablated;
-  if (params.mode == AblationMode::zero) {
-    for (const auto& [hook, indices] : targets) ablated.edits.push_back(Edit::zero(hook, {}, indices));
-  } else {
-    const auto means = mean_activations(model, params.reference.empty() ? std::vector<std::vector<int64_t>>{params.tokens} : params.reference,
-                                        targets, progress);
-    for (const auto& [hook, indices] : targets) {
-      at::Tensor index = at::tensor(indices, at::kLong).to(means.at(hook).device());
-      ablated.edits.push_back(Edit::replace(hook, {}, means.at(hook).index_select(0, index), indices));
-    }
+  EditSpec spec;
+  spec.kind = params.mode == AblationMode::zero ? EditSpec::Kind::zero
+              : params.mode == AblationMode::mean ? EditSpec::Kind::mean
+                                                  : EditSpec::Kind::resample;
+  spec.heads = params.heads;
+  spec.neurons = params.neurons;
+  if (params.mode == AblationMode::mean)
+    spec.source_tokens = params.reference.empty() ? std::vector<std::vector<int64_t>>{params.tokens} : params.reference;
+  if (params.mode == AblationMode::resample) {
+    if (params.reference.size() != 1) fail("ablate", "resample ablation takes its activations from one prompt");
+    if (params.reference[0].size() != params.tokens.size())
+      fail("ablate", "the resample prompt has " + std::to_string(params.reference[0].size()) + " tokens and the prompt " +
+                         std::to_string(params.tokens.size()) + "; resampling replaces position by position");
+    spec.source_tokens = params.reference;
   }
+  RunOptions ablated;
+  ablated.edits = resolve_edits(model, {spec}, sub_progress(progress, 0, 0.8));
   progress.check();
   const at::Tensor clean_logits = model.run(params.tokens).logits;
   progress.update(0.9, "ablated run");
@@ -181,8 +134,12 @@ Analysis ablate_analysis() {
                       "Heads to ablate: LAYER:HEAD, comma-separated (empty: none)."),
         ParamSpec::of(ParamType::neurons, "neurons", "Neurons", "",
                       "MLP neurons to ablate: LAYER:INDEX, comma-separated."),
-        ParamSpec::choice("mode", "Mode", {"zero", "mean"},
-                          "zero: set to 0; mean: the mean over the reference prompts (default: the prompt)."),
+        ParamSpec::choice("mode", "Mode", {"zero", "mean", "resample"},
+                          "zero: set to 0; mean: the mean over the reference prompts (default: the prompt); "
+                          "resample: the activations of the resample prompt, position by position."),
+        ParamSpec::of(ParamType::text, "resample_prompt", "Resample prompt", "",
+                      "Resample ablation: the prompt (e.g. the corrupted one) whose activations replace the units'; "
+                      "as many tokens as the prompt."),
         ParamSpec::of(ParamType::file, "reference_prompts", "Reference prompts", "",
                       "Mean ablation: a text file with one prompt per line (optional)."),
         ParamSpec::of(ParamType::file, "reference_tokens", "Reference token ids", "",
@@ -195,13 +152,20 @@ Analysis ablate_analysis() {
     p.tokens = in.tokens;
     p.heads = v.heads("heads");
     p.neurons = v.neurons("neurons");
-    p.mode = v.text("mode") == "mean" ? AblationMode::mean : AblationMode::zero;
+    const std::string mode = v.text("mode");
+    p.mode = mode == "mean" ? AblationMode::mean : mode == "resample" ? AblationMode::resample : AblationMode::zero;
     const std::string prompts = v.text("reference_prompts"), ids = v.text("reference_tokens");
     if (!prompts.empty() && !ids.empty()) fail("ablate", "give reference prompts or reference token ids, not both");
     if ((!prompts.empty() || !ids.empty()) && p.mode != AblationMode::mean)
       fail("ablate", "reference prompts are for mode mean");
     if (!prompts.empty()) p.reference = read_reference_prompts(prompts, false, model);
     if (!ids.empty()) p.reference = read_reference_prompts(ids, true, model);
+    const std::string resample = v.text("resample_prompt");
+    if (!resample.empty() && p.mode != AblationMode::resample) fail("ablate", "a resample prompt is for mode resample");
+    if (p.mode == AblationMode::resample) {
+      if (resample.empty()) fail("ablate", "resample ablation needs a resample prompt");
+      p.reference = {prompt_tokens(model, resample, in.add_special_tokens, "ablate: resample prompt")};
+    }
     p.target = v.token("target");
     const AblateResult r = ablate(model, p, progress);
     AnalysisOutput out{to_plots(r)};

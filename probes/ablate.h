@@ -1,7 +1,7 @@
 #pragma once
-// Neuron and head ablation (docs/methods.md#ablation-zero-and-mean): set chosen MLP neurons
-// (blocks.l.mlp.hook_post) or attention heads (blocks.l.attn.hook_z) to zero
-// or to their mean activation, rerun the prompt, and compare with the clean
+// Neuron and head ablation (docs/methods.md#ablation-zero-mean-and-resample): set chosen MLP
+// neurons (blocks.l.mlp.hook_post) or attention heads (blocks.l.attn.hook_z) to
+// zero, to their mean activation or to their activation in another prompt, rerun the prompt, and compare with the clean
 // run: next-token cross-entropy over the prompt and a target token's
 // probability. The mean is over every position of the reference prompts (the
 // prompt itself when none are given).
@@ -18,14 +18,15 @@
 
 namespace glassbox::probes {
 
-enum class AblationMode { zero, mean };
+enum class AblationMode { zero, mean, resample };
 
 struct AblateParams {
   std::vector<int64_t> tokens;
   std::vector<NeuronRef> neurons;
   std::vector<HeadRef> heads;
   AblationMode mode = AblationMode::zero;
-  std::vector<std::vector<int64_t>> reference;  // mean ablation; empty: the prompt
+  // mean ablation: the prompts averaged over (empty: the prompt); resample: the one prompt.
+  std::vector<std::vector<int64_t>> reference;
   std::optional<int64_t> target;
 };
 

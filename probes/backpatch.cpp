@@ -129,14 +129,6 @@ std::string decode(const Model& model, const std::vector<int64_t>& ids) {
   return text;
 }
 
-// A Progress reporting into [begin, end) of `outer`.
-Progress sub_progress(const Progress& outer, double begin, double end) {
-  Progress p;
-  p.report = [&outer, begin, end](double f, const std::string& msg) { outer.update(begin + (end - begin) * f, msg); };
-  p.cancelled = outer.cancelled;
-  return p;
-}
-
 }  // namespace
 
 BackpatchResult backpatch(const Model& model, const BackpatchParams& params, const Progress& progress) {

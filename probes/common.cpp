@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/error.h"
+#include "core/tokenizer.h"
 
 namespace glassbox::probes {
 
@@ -36,6 +37,21 @@ Plot make_plot(const std::string& kind, const std::string& name, const std::stri
   p.y_label = y_label;
   p.value_label = value_label;
   return p;
+}
+
+Progress sub_progress(const Progress& outer, double begin, double end) {
+  Progress p;
+  p.report = [&outer, begin, end](double f, const std::string& msg) { outer.update(begin + (end - begin) * f, msg); };
+  p.cancelled = outer.cancelled;
+  return p;
+}
+
+std::vector<int64_t> prompt_tokens(const Model& model, const std::string& text, bool add_special_tokens,
+                                   const std::string& where) {
+  std::vector<int64_t> ids = model.tokenizer() ? model.tokenizer()->encode(text, add_special_tokens)
+                                               : parse_token_ids(text, model.info().d_vocab, where);
+  if (ids.empty()) fail(where, "no tokens");
+  return ids;
 }
 
 Axis number_axis(int64_t n, int64_t first) {

@@ -27,6 +27,15 @@ Plot make_plot(const std::string& kind, const std::string& name, const std::stri
                Axis x = {}, Axis y = {}, const std::string& x_label = {}, const std::string& y_label = {},
                const std::string& value_label = {});
 
+// A Progress reporting into [begin, end) of `outer` (which must outlive it).
+Progress sub_progress(const Progress& outer, double begin, double end);
+
+// A prompt typed as a parameter (a corrupted prompt, a resample prompt):
+// tokenized like the prompt bar's, or token ids "1, 2, 3" for a model without
+// a tokenizer. Error `where` when it has no tokens.
+std::vector<int64_t> prompt_tokens(const Model& model, const std::string& text, bool add_special_tokens,
+                                   const std::string& where);
+
 Axis number_axis(int64_t n, int64_t first = 0);  // first, first+1, ...
 Axis label_axis(std::vector<std::string> labels);
 Axis head_axis(int n_layers, int n_heads);          // "L0H0", "L0H1", ... (index l*H + h)

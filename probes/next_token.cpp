@@ -27,19 +27,58 @@ NextTokenResult next_token(const Model& model, const NextTokenParams& params, co
   r.probs = at::softmax(logits, 0).index_select(0, top_ids);
   r.ids.assign(top_ids.data_ptr<int64_t>(), top_ids.data_ptr<int64_t>() + params.top_k);
   r.strings = model.token_strings(r.ids);
+  const std::vector<Edit>* active = ActiveEdits::current();
+  if (active && !active->empty()) {
+    ActiveEdits none({});
+    const at::Tensor unedited = at::softmax(model.run(params.tokens).logits[r.position].to(at::kCPU, at::kFloat), 0);
+    r.edited = true;
+    r.unedited_probs = unedited.index_select(0, top_ids);
+    const auto [top_probs, ids] = at::topk(unedited, params.top_k);
+    r.unedited_top_probs = top_probs;
+    r.unedited_ids.assign(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + params.top_k);
+    r.unedited_strings = model.token_strings(r.unedited_ids);
+  }
   return r;
 }
 
-std::vector<Plot> to_plots(const NextTokenResult& r) {
+namespace {
+
+std::vector<std::string> visible_tokens(const std::vector<std::string>& strings) {
   std::vector<std::string> labels;
-  for (const std::string& s : r.strings) labels.push_back(visible_token(s));
+  for (const std::string& s : strings) labels.push_back(visible_token(s));
+  return labels;
+}
+
+}  // namespace
+
+std::vector<Plot> to_plots(const NextTokenResult& r) {
+  const std::vector<std::string> labels = visible_tokens(r.strings);
   const std::string after = std::to_string(r.position) + ":" + visible_token(r.position_token);
   const at::Tensor ids = at::tensor(r.ids).to(at::kFloat);
-  const at::Tensor table = at::stack({r.probs, r.logits, ids}, 1);  // [k, 3]
-  return {make_plot("table", "next_token", "Next token after " + after, table,
-                    label_axis({"probability", "logit", "token id"}), label_axis(labels)),
-          make_plot("bar", "next_token_probability", "Probability of the top " + std::to_string(r.ids.size()),
-                    r.probs, label_axis(labels), {}, "next token", "probability")};
+  std::vector<at::Tensor> columns = {r.probs, r.logits, ids};
+  std::vector<std::string> column_names = {"probability", "logit", "token id"};
+  if (r.edited) {
+    columns.push_back(r.unedited_probs);
+    column_names.push_back("probability without edits");
+  }
+  const std::string under = r.edited ? " (with the active edits)" : "";
+  std::vector<Plot> plots = {make_plot("table", "next_token", "Next token after " + after + under,
+                                       at::stack(columns, 1), label_axis(column_names), label_axis(labels))};
+  if (!r.edited) {
+    plots.push_back(make_plot("bar", "next_token_probability", "Probability of the top " + std::to_string(r.ids.size()),
+                              r.probs, label_axis(labels), {}, "next token", "probability"));
+    return plots;
+  }
+  Plot bars = make_plot("bar", "next_token_probability",
+                        "Probability of the top " + std::to_string(r.ids.size()) + ", with and without the edits",
+                        at::stack({r.probs, r.unedited_probs}), label_axis(labels), {}, "next token", "probability");
+  bars.series = {"with edits", "without edits"};
+  plots.push_back(bars);
+  const at::Tensor unedited_ids = at::tensor(r.unedited_ids).to(at::kFloat);
+  plots.push_back(make_plot("table", "next_token_unedited", "Next token after " + after + " without the edits",
+                            at::stack({r.unedited_top_probs, unedited_ids}, 1), label_axis({"probability", "token id"}),
+                            label_axis(visible_tokens(r.unedited_strings))));
+  return plots;
 }
 
 Analysis next_token_analysis() {
@@ -64,6 +103,10 @@ Analysis next_token_analysis() {
     AnalysisOutput out{to_plots(r)};
     out.summary = {{"position", r.position}, {"top_ids", r.ids}, {"top_tokens", r.strings},
                    {"top_probs", to_floats(r.probs)}};
+    if (r.edited) {
+      out.summary["unedited_top_tokens"] = r.unedited_strings;
+      out.summary["unedited_top_probs"] = to_floats(r.unedited_top_probs);
+    }
     return out;
   };
   return a;

@@ -56,6 +56,7 @@ std::string params_json(const AnalysisInputs& inputs, const ParamValues& values)
   j["tokens"] = inputs.tokens;
   j["add_special_tokens"] = inputs.add_special_tokens;
   if (!inputs.dataset.empty()) j["dataset"] = inputs.dataset;
+  if (!inputs.edits.empty()) j["edits"] = edits_to_json(inputs.edits);
   return j.dump();
 }
 

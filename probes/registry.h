@@ -12,6 +12,7 @@
 #include "core/model_info.h"
 #include "core/plot.h"
 #include "core/progress.h"
+#include "probes/edit_spec.h"
 #include "probes/params.h"
 
 namespace glassbox::probes {
@@ -29,6 +30,7 @@ struct AnalysisInputs {
   std::vector<int64_t> tokens;      // the prompt; empty when none was given
   bool add_special_tokens = false;  // how the prompt (and data set rows) were tokenized
   std::string dataset;              // path of the data set; empty when none
+  std::vector<EditSpec> edits;      // the active edits it runs under (enabled ones; probes/edits.h applies them)
 };
 
 struct AnalysisOutput {
@@ -54,7 +56,8 @@ const Analysis* find_analysis(const std::string& id);
 bool applies(const Analysis& analysis, const ModelInfo& info);
 // Checks the inputs against the analysis' needs; Error naming what is missing.
 void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where);
-// The params_json that exports record: the parameter values and the inputs.
+// The params_json that exports record: the parameter values and the inputs
+// (with "edits" when the run had active edits).
 std::string params_json(const AnalysisInputs& inputs, const ParamValues& values);
 
 }  // namespace glassbox::probes

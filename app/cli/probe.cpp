@@ -7,6 +7,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/session.h"
 #include "core/error.h"
+#include "probes/edits.h"
 #include "probes/registry.h"
 
 namespace glassbox::cli {
@@ -33,7 +34,7 @@ std::string usage(const Analysis& a) {
                                                              : "[" + spec.flag() + " " + spec.type_name() + "]";
     s += " " + (spec.required ? flag.substr(1, flag.size() - 2) : flag);
   }
-  return s + " (--out F.h5 | --session F.gbx)";
+  return s + " [--edits F.json] (--out F.h5 | --session F.gbx)";
 }
 
 std::string help(const Analysis& a, Args& args) {
@@ -56,6 +57,8 @@ std::string help(const Analysis& a, Args& args) {
     out << "\n";
   }
   out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n"
+      << "  --edits F.json\n      Run under these active edits (ablations, steering vectors; docs/file-formats.md#edits); "
+         "the run records them.\n"
       << "  --session F.gbx\n      Also (or instead) append this run to a session, created if missing; it opens in "
          "the GUI.\n";
   if (!with_model) out << "\nGive --model PATH with --help to see the ranges for that model.\n";
@@ -102,6 +105,7 @@ int run_probe(const Analysis& a, Args& args) {
   if (a.needs.dataset != Need::none && (a.needs.dataset == Need::required || args.has("dataset")))
     inputs.dataset = args.get("dataset");
   inputs.add_special_tokens = args.flag("add-special-tokens");
+  if (args.has("edits")) inputs.edits = probes::enabled_edits(probes::read_edits_file(args.get("edits")));
   const std::vector<ParamSpec> specs = a.params(model->info());
   const probes::ParamInputs typed = param_inputs(specs, args);
   const std::string prompt = args.get("prompt", "");  // empty with --tokens
@@ -114,7 +118,8 @@ int run_probe(const Analysis& a, Args& args) {
 
   const std::string started = utc_timestamp();
   const auto start = std::chrono::steady_clock::now();
-  probes::AnalysisOutput output = a.run(*model, inputs, values, Progress{});
+  const std::vector<Edit> edits = probes::resolve_edits(*model, inputs.edits, Progress{});
+  probes::AnalysisOutput output = probes::run_with_edits(a, *model, inputs, values, edits, Progress{});
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   const PlotMeta meta{a.id, probes::params_json(inputs, values), model->dir(), prompt, inputs.tokens};
   if (!out.empty()) {
@@ -127,6 +132,7 @@ int run_probe(const Analysis& a, Args& args) {
     run.params_json = meta.params_json;
     run.inputs_json = probes::inputs_json(typed);
     run.dataset = inputs.dataset;
+    run.edits_json = probes::edits_to_json(inputs.edits).dump();
     run.plots = std::move(output.plots);
     run.started_utc = started;
     run.seconds = seconds.count();

@@ -2,12 +2,22 @@
 
 #include <ATen/ATen.h>
 
+#include "app/gui/resolved_edits.h"
 #include "core/model.h"
 #include "core/plot.h"
 #include "core/tokenizer.h"
 #include "probes/common.h"
+#include "probes/edits.h"
 
 namespace glassbox::gui {
+
+std::shared_ptr<const ResolvedEdits> resolve_edits_for_gui(const Model& model,
+                                                           const std::vector<probes::EditSpec>& edits,
+                                                           const Progress& progress) {
+  auto resolved = std::make_shared<ResolvedEdits>();
+  resolved->edits = probes::resolve_edits(model, edits, progress);
+  return resolved;
+}
 
 LoadedModel load_model_for_gui(const std::string& dir, const std::string& device, const std::string& dtype) {
   LoadOptions options;
@@ -75,12 +85,16 @@ probes::AnalysisInputs analysis_inputs(const probes::Analysis& analysis, const P
 AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const AnalysisRequest& request,
                          const Progress& progress) {
   const probes::Analysis& analysis = *request.analysis;
-  const probes::AnalysisInputs in = analysis_inputs(analysis, request.prompt, request.dataset);
+  probes::AnalysisInputs in = analysis_inputs(analysis, request.prompt, request.dataset);
+  in.edits = probes::enabled_edits(request.edits);
   probes::check_inputs(analysis, in, analysis.title);
   const probes::ParamValues values =
       probes::parse_params(analysis.params(model.info()), request.inputs, model, probes::Front::gui);
   AnalysisRun run;
-  run.plots = analysis.run(model, in, values, progress).plots;
+  const std::vector<Edit> none;
+  run.plots = probes::run_with_edits(analysis, model, in, values, request.resolved ? request.resolved->edits : none,
+                                     progress)
+                  .plots;
   run.meta = PlotMeta{analysis.id, probes::params_json(in, values), model_dir};
   if (analysis.needs.prompt != probes::Need::none) {
     // A model without a tokenizer is prompted with token ids, which `tokens` already holds.

@@ -45,12 +45,23 @@ Prompt tokenize_prompt(const Model& model, const std::string& text, bool add_spe
 SessionPrompt session_prompt(const Prompt& prompt);
 Prompt prompt_from_session(const SessionPrompt& saved);
 
+// The active edits turned into the model's hooks once (a mean ablation runs
+// its prompts here, not on every analysis run). Opaque: no tensors in the GUI.
+struct ResolvedEdits;
+// Throws glassbox::Error naming the edit and the problem.
+std::shared_ptr<const ResolvedEdits> resolve_edits_for_gui(const Model& model,
+                                                           const std::vector<probes::EditSpec>& edits,
+                                                           const Progress& progress);
+
 // One run of a registered analysis, as the GUI asks for it.
 struct AnalysisRequest {
   const probes::Analysis* analysis = nullptr;
   Prompt prompt;
   std::string dataset;
   probes::ParamInputs inputs;  // what the parameters panel holds
+  // The active edits (enabled ones) and their resolved form; the run records `edits`.
+  std::vector<probes::EditSpec> edits;
+  std::shared_ptr<const ResolvedEdits> resolved;
 };
 
 struct AnalysisRun {
