@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/plot.h"
 
 namespace glassbox::probes {
 
