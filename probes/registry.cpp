@@ -20,6 +20,7 @@ Analysis importance_analysis();
 Analysis sparsity_analysis();
 Analysis ipr_analysis();
 Analysis prune_curve_analysis();
+Analysis logit_attribution_analysis();
 
 const std::vector<Analysis>& analyses() {
   static const std::vector<Analysis> all = {
@@ -28,6 +29,7 @@ const std::vector<Analysis>& analyses() {
       backpatch_analysis(),    backpatch_dataset_analysis(), head_svd_analysis(),
       composition_analysis(),  ablate_analysis(),            importance_analysis(),
       sparsity_analysis(),     ipr_analysis(),               prune_curve_analysis(),
+      logit_attribution_analysis(),
   };
   return all;
 }
