@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "app/gui/head_grid_view.h"
 #include "views/compare_view.h"
 #include "views/plot_view.h"
 
@@ -70,7 +71,14 @@ void AnalysisTab::set_history(const QStringList& runs, int shown) {
 }
 
 views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
-  views::PlotView* view = views::make_plot_view(plot, parent);
+  views::PlotView* view = nullptr;
+  if (HeadGridView::shows_heads(plot)) {
+    auto* grid = new HeadGridView(plot, parent);
+    connect(grid, &HeadGridView::ablate_requested, this, &AnalysisTab::ablate_head_requested);
+    view = grid;
+  } else {
+    view = views::make_plot_view(plot, parent);
+  }
   view->set_meta(meta_);
   connect(view, &views::PlotView::hovered, this, &AnalysisTab::hovered);
   return view;

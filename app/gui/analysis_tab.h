@@ -52,6 +52,8 @@ class AnalysisTab : public QWidget {
   void hovered(const QString& text);
   void history_chosen(int run);
   void compare_chosen(int run);  // compare that run with the one shown
+  // Ctrl+click or "Ablate L9H6" on a layer × head heatmap.
+  void ablate_head_requested(const probes::HeadRef& head);
 
  private:
   views::PlotView* add_view(const Plot& plot, QWidget* parent);

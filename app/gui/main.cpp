@@ -1,7 +1,9 @@
-// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--device cpu|cuda] [--dtype float32|bfloat16] [--screenshot DIR]
+// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--edits F.json] [--device cpu|cuda] [--dtype float32|bfloat16]
+//          [--screenshot DIR]
 // Opens MODEL (a model folder or a .gguf file), a saved session, or the shipped default model. --screenshot renders every
 // analysis of the default (or given) model for a sample prompt, saves
-// DIR/<analysis>.png and exits: a smoke test and the README's pictures.
+// DIR/<analysis>.png, then the interventions (edits bar, next-token with
+// and without them, the generate panel), and exits: a smoke test and the README's pictures.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -14,9 +16,12 @@
 #include <cstdio>
 
 #include "app/gui/analysis_tab.h"
+#include "app/gui/edits_bar.h"
+#include "app/gui/generate_panel.h"
 #include "app/gui/main_window.h"
 #include "core/model.h"
 #include "datasets/two_hop_csv.h"
+#include "probes/edit_spec.h"
 
 namespace {
 
@@ -94,8 +99,48 @@ bool save_timed(MainWindow& window, const QString& path) {
   return true;
 }
 
-// `only`: the analysis ids to render; empty: every analysis. `save_session`:
-// where to save the session afterwards (empty: nowhere).
+// Two heads of the middle layer zero-ablated and a neuron mean-ablated over the prompt, turned off: a chip of each state.
+std::vector<glassbox::probes::EditSpec> sample_edits(const glassbox::ModelInfo& info,
+                                                     const std::vector<int64_t>& prompt) {
+  glassbox::probes::EditSpec heads, neuron;
+  const int layer = info.n_layers / 2;
+  heads.heads = {{layer, 0}, {layer, info.n_heads - 1}};
+  neuron.kind = glassbox::probes::EditSpec::Kind::mean;
+  neuron.neurons = {{layer, 0}};
+  neuron.source_tokens = {prompt};
+  neuron.source = "the prompt";
+  neuron.enabled = false;
+  return {heads, neuron};
+}
+
+// The interventions under the window's edits (sample_edits when it has none):
+// DIR/interventions_edits.png shows the edits bar over next-token predictions
+// with and without them, DIR/interventions_generate.png the generate panel.
+int take_intervention_screenshots(MainWindow& window, const QString& out_dir) {
+  if (window.edits_bar()->edits().empty() && !window.session().prompts.empty())
+    for (auto& edit : sample_edits(window.loaded_model().info, window.session().prompts.back().tokens))
+      window.add_edit(std::move(edit));
+  window.select_analysis(window.analysis_index("next-token"));
+  wait_for_jobs(window);
+  int failed = 0;
+  if (!window.edits_ready()) {
+    std::fprintf(stderr, "glassbox: the edits could not be applied\n");
+    ++failed;
+  }
+  if (!save_window(window, out_dir + "/interventions_edits.png")) ++failed;
+  window.generate();
+  wait_for_jobs(window);
+  if (!window.generate_panel()->continuations().has_edits) {
+    std::fprintf(stderr, "glassbox: the generate panel shows no continuation with the edits\n");
+    ++failed;
+  }
+  if (!save_window(window, out_dir + "/interventions_generate.png")) ++failed;
+  return failed;
+}
+
+// `only`: the analysis ids to render ("interventions": the edits and the
+// generate panel); empty: all of them. `save_session`: where to save the
+// session afterwards (empty: nowhere).
 int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir,
                      const QStringList& only, const QString& save_session) {
   if (!QDir().mkpath(out_dir)) {
@@ -132,6 +177,8 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
     }
     if (!save_window(window, out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png")) ++failed;
   }
+  if ((only.isEmpty() || only.contains("interventions")) && window.analysis_index("next-token") >= 0)
+    failed += take_intervention_screenshots(window, out_dir);
   if (!save_session.isEmpty() && !save_timed(window, save_session)) return 1;
   return failed == 0 ? 0 : 1;
 }
@@ -196,6 +243,7 @@ int main(int argc, char** argv) {
       "model", "Model folder, .gguf file or session (.gbx) to open (default: the shipped toy model).",
       "[MODEL | SESSION.gbx]");
   QCommandLineOption prompt_option("prompt", "Prompt to start with.", "text");
+  QCommandLineOption edits_option("edits", "Active edits to start with (docs/file-formats.md#edits).", "file");
   QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
   QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
                                      "ids");
@@ -204,6 +252,7 @@ int main(int argc, char** argv) {
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
+  parser.addOption(edits_option);
   parser.addOption(device_option);
   parser.addOption(dtype_option);
   parser.addOption(screenshot_option);
@@ -219,6 +268,14 @@ int main(int argc, char** argv) {
 
   MainWindow window(!screenshots);
   window.set_compute(parser.value(device_option), parser.value(dtype_option));
+  if (parser.isSet(edits_option)) {
+    try {
+      window.edits_bar()->restore(glassbox::probes::read_edits_file(parser.value(edits_option).toStdString()));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "glassbox: %s\n", e.what());
+      return 1;
+    }
+  }
   window.resize(1500, 940);
   window.show();
   if (screenshots) {

@@ -21,6 +21,8 @@
 
 #include "app/gui/analysis_tab.h"
 #include "app/gui/catalog_dialog.h"
+#include "app/gui/edits_bar.h"
+#include "app/gui/generate_panel.h"
 #include "app/gui/model_panel.h"
 #include "app/gui/params_panel.h"
 #include "app/gui/prompt_bar.h"
@@ -39,6 +41,8 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
       model_panel_(new ModelPanel(this)),
       params_panel_(new ParamsPanel(this)),
       prompt_bar_(new PromptBar(this)),
+      edits_bar_(new EditsBar(this)),
+      generate_panel_(new GeneratePanel(this)),
       tab_widget_(new QTabWidget(this)),
       banner_(new QWidget(this)),
       banner_label_(new QLabel(banner_)),
@@ -54,6 +58,7 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(prompt_bar_);
+  layout->addWidget(edits_bar_);
   layout->addWidget(banner_);
   layout->addWidget(tab_widget_, 1);
   setCentralWidget(centre);
@@ -70,6 +75,9 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   QDockWidget* model_dock = dock(tr("Model"), model_panel_, Qt::LeftDockWidgetArea);
   QDockWidget* params_dock = dock(tr("Parameters"), params_panel_, Qt::RightDockWidgetArea);
   QDockWidget* jobs_dock = dock(tr("Jobs"), new JobsPanel(jobs_, this), Qt::BottomDockWidgetArea);
+  generate_dock_ = dock(tr("Generate"), generate_panel_, Qt::BottomDockWidgetArea);
+  tabifyDockWidget(jobs_dock, generate_dock_);
+  jobs_dock->raise();
   setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
   setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
   resizeDocks({model_dock, params_dock}, {300, 250}, Qt::Horizontal);
@@ -98,7 +106,9 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   autosave_timer_->start();
 
   build_menus();
-  for (QDockWidget* d : {model_dock, params_dock, jobs_dock}) view_menu_->addAction(d->toggleViewAction());
+  for (QDockWidget* d : {model_dock, params_dock, jobs_dock, generate_dock_})
+    view_menu_->addAction(d->toggleViewAction());
+  build_interventions();
 
   connect(prompt_bar_, &PromptBar::prompt_changed, this, &MainWindow::retokenize);
   connect(prompt_bar_, &PromptBar::token_clicked, this, &MainWindow::token_clicked);
@@ -248,6 +258,9 @@ void MainWindow::apply_model(LoadedModel loaded) {
   model_panel_->show_model(model_);
   prompt_bar_->set_read_only(false);
   prompt_bar_->set_tokenizer_available(model_.has_tokenizer);
+  edits_bar_->set_read_only(false);
+  generate_panel_->clear();
+  generate_panel_->fit_to_context(static_cast<int>(model_.info.n_ctx));
   // A data set saved with the model (the two-hop toy models ship theirs).
   const QStringList csvs = dir.entryList({"*.csv"}, QDir::Files, QDir::Name);
   dataset_ = csvs.isEmpty() ? QString() : dir.filePath(csvs.front());
@@ -264,6 +277,7 @@ void MainWindow::apply_model(LoadedModel loaded) {
                       .arg(QString::fromStdString(mismatch)),
                   true);
   } else {
+    resolve_edits(false);  // the resolved edits belong to the model
     retokenize();
   }
   emit model_loaded();
@@ -327,6 +341,9 @@ void MainWindow::add_tab(const probes::Analysis& analysis, std::unique_ptr<TabSt
   connect(state->tab, &AnalysisTab::history_chosen, this, [this, index](int run) { show_run(index, run); });
   connect(state->tab, &AnalysisTab::compare_chosen, this,
           [this, index](int run) { compare_runs(index, run, tabs_[size_t(index)]->shown); });
+  connect(state->tab, &AnalysisTab::ablate_head_requested, this, [this](const probes::HeadRef& head) {
+    if (!read_only_) edits_bar_->ablate_head(head);
+  });
   // The session's earlier results of this analysis.
   for (size_t i = 0; i < session_.runs.size(); ++i)
     if (session_.runs[i].analysis == analysis.id) state->runs.push_back(i);
@@ -437,7 +454,21 @@ void MainWindow::run_analysis(int index) {
     state->tab->show_status(QString());
     return;
   }
-  const AnalysisRequest request{&analysis, prompt_, dataset_.toStdString(), state->inputs};
+  // Runs wait for the active edits to be resolved, and refuse edits that cannot be applied.
+  if (edits_pending_) {
+    state->stale = true;
+    state->tab->show_status(tr("applying the edits…"));
+    return;
+  }
+  if (!edits_error_.isEmpty()) {
+    state->stale = true;
+    state->tab->show_message(tr("The active edits cannot be applied:\n%1\nTurn them off or remove them.").arg(edits_error_));
+    state->tab->show_status(tr("edits failed"));
+    return;
+  }
+  const AnalysisRequest request{&analysis, prompt_, dataset_.toStdString(), state->inputs,
+                                probes::enabled_edits(edits_bar_->edits()), resolved_};
+  const QString with_edits = request.edits.empty() ? QString() : tr("with %1").arg(active_edit_labels());
   const uint64_t generation = generation_, id = ++state->request;
   std::shared_ptr<const Model> model = model_.model;
   const std::string model_dir = model_.dir;
@@ -446,16 +477,16 @@ void MainWindow::run_analysis(int index) {
   state->tab->show_status(tr("running…"));
   jobs_.submit(
       title, QString::fromStdString("analysis:" + analysis.id),
-      [this, model, model_dir, request, state, current](const Progress& progress) -> std::function<void()> {
+      [this, model, model_dir, request, state, current, with_edits](const Progress& progress) -> std::function<void()> {
         const std::string started = utc_timestamp();
         QElapsedTimer timer;
         timer.start();
         auto run = std::make_shared<AnalysisRun>(gui::run_analysis(*model, model_dir, request, progress));
         const double seconds = timer.nsecsElapsed() * 1e-9;
-        return [this, run, request, state, current, started, seconds] {
+        return [this, run, request, state, current, started, seconds, with_edits] {
           if (!current()) return;
           record_run(*state, request, std::move(*run), started, seconds);
-          state->tab->show_status(QString());
+          state->tab->show_status(with_edits);
         };
       },
       [state, current](const QString& message, bool cancelled) {

@@ -5,6 +5,7 @@
 // session (docs/file-formats.md#session) that saves and reopens exactly.
 #include <QMainWindow>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <vector>
 
 #include "app/gui/backend.h"
@@ -13,6 +14,7 @@
 #include "core/session.h"
 
 class QActionGroup;
+class QDockWidget;
 class QLabel;
 class QPushButton;
 class QTabWidget;
@@ -21,6 +23,8 @@ class QTimer;
 namespace glassbox::gui {
 
 class AnalysisTab;
+class EditsBar;
+class GeneratePanel;
 class ModelPanel;
 class ParamsPanel;
 class PromptBar;
@@ -41,6 +45,7 @@ class MainWindow : public QMainWindow {
   void set_compute(const QString& device, const QString& dtype);
 
   JobRunner& jobs() { return jobs_; }
+  const LoadedModel& loaded_model() const { return model_; }  // none yet: model is null
   int analysis_count() const { return static_cast<int>(tabs_.size()); }
   AnalysisTab* analysis_tab(int index) const { return tabs_[size_t(index)]->tab; }
   int analysis_index(const std::string& id) const;  // -1 when there is no such tab
@@ -64,6 +69,17 @@ class MainWindow : public QMainWindow {
   void compare_runs(int index, int before, int after);
   // Reruns every analysis that has a result; each tab then compares the old result with the new.
   void recompute_all();
+
+  // Interventions (main_window_edits.cpp): the active edits every run uses,
+  // the dialogs that add them, and generation with and without them.
+  EditsBar* edits_bar() const { return edits_bar_; }
+  GeneratePanel* generate_panel() const { return generate_panel_; }
+  void add_edit(probes::EditSpec edit);
+  // The enabled edits, resolved for the model; false while they are being resolved or could not be.
+  bool edits_ready() const { return !edits_pending_ && edits_error_.isEmpty(); }
+  void open_ablation_dialog();
+  void open_steering_dialog();
+  void generate();
 
   // Autosave: the recovery file of this window, written while there are unsaved changes.
   QString recovery_path() const;
@@ -114,6 +130,17 @@ class MainWindow : public QMainWindow {
   void reload_with(const QString& device, const QString& dtype);
   TabState* current_state() const;
 
+  // Interventions (main_window_edits.cpp).
+  void build_interventions();  // the menu, and the edits bar and generate panel wired up
+  void edits_changed();
+  // Resolves the enabled edits for the model on the job runner; then reruns
+  // the current tab if `rerun` (the edits changed) or if it waited for them.
+  void resolve_edits(bool rerun);
+  void mark_edited_tabs_stale(const QString& why);
+  QString active_edit_labels() const;
+  // The chips saved in the window state (`window` is its parsed JSON), resolved when the model is open.
+  void restore_edits(const nlohmann::json& window);
+
   // Sessions (main_window_session.cpp).
   void build_session_menu(QMenu* file);
   void record_run(TabState& state, const AnalysisRequest& request, AnalysisRun run, const std::string& started,
@@ -140,6 +167,11 @@ class MainWindow : public QMainWindow {
   QString device_ = "cpu", dtype_ = "float32";
   Prompt prompt_;
   QString dataset_;  // the data set file of analyses that take one
+  std::shared_ptr<const ResolvedEdits> resolved_;  // the enabled edits for model_; null when there are none
+  bool edits_pending_ = false;   // being resolved: runs wait for them
+  QString edits_error_;          // why the enabled edits cannot be applied; empty when they can
+  uint64_t edits_request_ = 0;   // the newest resolution; older ones are dropped
+  bool generate_waiting_ = false;  // Generate pressed while the edits were being resolved
   std::vector<std::unique_ptr<TabState>> tabs_;
 
   Session session_;
@@ -153,6 +185,9 @@ class MainWindow : public QMainWindow {
   ModelPanel* model_panel_;
   ParamsPanel* params_panel_;
   PromptBar* prompt_bar_;
+  EditsBar* edits_bar_;
+  GeneratePanel* generate_panel_;
+  QDockWidget* generate_dock_ = nullptr;
   QTabWidget* tab_widget_;
   QWidget* banner_;
   QLabel* banner_label_;

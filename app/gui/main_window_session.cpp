@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/gui/analysis_tab.h"
+#include "app/gui/edits_bar.h"
 #include "app/gui/main_window.h"
 #include "app/gui/model_panel.h"
 #include "app/gui/params_panel.h"
@@ -159,6 +160,7 @@ void MainWindow::record_run(TabState& state, const AnalysisRequest& request, Ana
   if (analysis.needs.prompt != probes::Need::none && !request.prompt.ids.empty())
     recorded.prompt = session_.add_prompt(session_prompt(request.prompt));
   if (analysis.needs.dataset != probes::Need::none) recorded.dataset = request.dataset;
+  recorded.edits_json = probes::edits_to_json(request.edits).dump();
   recorded.plots = std::move(run.plots);
   recorded.started_utc = started;
   recorded.seconds = seconds;
@@ -220,6 +222,7 @@ std::string MainWindow::window_state() const {
   }
   if (const TabState* current = current_state()) w["current"] = current->tab->analysis().id;
   w["prompt"] = {{"text", prompt_bar_->text().toStdString()}, {"add_special_tokens", prompt_bar_->add_special_tokens()}};
+  w["edits"] = probes::edits_to_json(edits_bar_->edits());  // every chip, on or off
   w["docks"] = saveState().toBase64().toStdString();
   w["session_path"] = session_path_.toStdString();
   return w.dump();
@@ -245,6 +248,7 @@ void MainWindow::restore_views() {
     }
   }
   prompt_bar_->show_tokens(prompt_);
+  restore_edits(w);
 
   for (size_t i = 0; i < tabs_.size(); ++i) {
     TabState& state = *tabs_[i];
@@ -306,6 +310,7 @@ void MainWindow::restore_read_only(const QString& reason) {
     }
   }
   prompt_bar_->set_read_only(true);
+  edits_bar_->set_read_only(true);
   restore_views();
   show_banner(reason, false);
   statusBar()->showMessage(tr("Read-only session: %n saved run(s)", nullptr, int(session_.runs.size())));
