@@ -212,6 +212,7 @@ TEST_F(SmolLM2Attribution, TheAnalysisReadsTheTokensAndSummarisesTheTopHeads) {
   EXPECT_DOUBLE_EQ(out.summary.at("logit_diff").get<double>(), r.logit_diff);
   EXPECT_DOUBLE_EQ(out.summary.at("components_sum").get<double>(), r.components_sum);
   const nlohmann::json& heads = out.summary.at("top_heads");
+  std::printf("[logit-attribution] SmolLM2 IOI top heads: %s\n", heads.dump().c_str());
   ASSERT_EQ(heads.size(), 5u);
   const int64_t H = r.heads.size(1);
   const int64_t best = r.heads.abs().flatten().argmax().item<int64_t>();
