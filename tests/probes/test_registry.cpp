@@ -61,7 +61,7 @@ TEST(Registry, EveryAnalysisRecordsTheSameParametersFromTheCliAsFromTheGui) {
     // The GUI's path: the window's prompt and data set, typed parameter texts.
     probes::AnalysisInputs inputs;
     if (a.needs.prompt != Need::none) inputs.tokens = model.tokenizer()->encode(kPrompt, false);
-    if (a.needs.dataset != Need::none) inputs.dataset = dataset;
+    if (a.needs.dataset == Need::required) inputs.dataset = dataset;
     const auto typed = kTyped.count(a.id) ? kTyped.at(a.id) : std::map<std::string, std::string>{};
     probes::ParamInputs gui_inputs;
     std::string flags;
@@ -78,7 +78,7 @@ TEST(Registry, EveryAnalysisRecordsTheSameParametersFromTheCliAsFromTheGui) {
 
     std::string command = "probe " + a.id + " --model " + test::shell_quote(model_dir) + flags;
     if (a.needs.prompt != Need::none) command += " --prompt " + test::shell_quote(kPrompt);
-    if (a.needs.dataset != Need::none) command += " --dataset " + test::shell_quote(dataset);
+    if (a.needs.dataset == Need::required) command += " --dataset " + test::shell_quote(dataset);
     const std::string out = dir.file(a.id + ".h5");
     const test::CliRun run = test::run_cli(command + " --out " + test::shell_quote(out));
     ASSERT_EQ(run.status, 0) << command << "\n" << run.err;
