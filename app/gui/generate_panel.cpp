@@ -107,10 +107,12 @@ GeneratePanel::GeneratePanel(QWidget* parent)
   edited_layout->addWidget(edited_title_, 0, 0);
   edited_layout->addWidget(append_edited_, 0, 1);
   edited_layout->addWidget(edited_, 1, 0, 1, 2);
+  edited_layout->setColumnStretch(0, 1);
   auto* unedited_pane = new QGridLayout;
   unedited_pane->addWidget(unedited_title_, 0, 0);
   unedited_pane->addWidget(append_unedited_, 0, 1);
   unedited_pane->addWidget(unedited_, 1, 0, 1, 2);
+  unedited_pane->setColumnStretch(0, 1);
   auto* panes = new QHBoxLayout;
   panes->addWidget(edited_pane_, 1);
   panes->addLayout(unedited_pane, 1);

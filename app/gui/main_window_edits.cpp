@@ -151,6 +151,8 @@ void MainWindow::open_steering_dialog() {
 void MainWindow::generate() {
   generate_dock_->show();
   generate_dock_->raise();
+  constexpr int kPanelHeight = 230;  // room for a few lines of both continuations
+  if (generate_dock_->height() < kPanelHeight) resizeDocks({generate_dock_}, {kPanelHeight}, Qt::Vertical);
   if (!model_.model || read_only_) {
     generate_panel_->show_status(tr("Open a model to generate"));
     return;
