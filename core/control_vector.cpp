@@ -33,20 +33,19 @@ void pad_to_alignment(std::string& out) { out.append((kAlignment - out.size() % 
 
 uint64_t padded(uint64_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
 
-// The N of "direction.N": decimal digits without a leading zero; -1 otherwise.
-int direction_layer(const std::string& name) {
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+}  // namespace
+
+int direction_layer(const std::string& tensor_name) {
   const size_t prefix = std::strlen(kDirectionPrefix);
-  if (name.compare(0, prefix, kDirectionPrefix) != 0) return -1;
-  const std::string digits = name.substr(prefix);
+  if (tensor_name.compare(0, prefix, kDirectionPrefix) != 0) return -1;
+  const std::string digits = tensor_name.substr(prefix);
   if (digits.empty() || digits.size() > 9 || digits[0] == '0' ||
       digits.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   return std::stoi(digits);
 }
-
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
-
-}  // namespace
 
 void GgufWriter::add_string(const std::string& key, const std::string& value) {
   put_string(metadata_, key);

@@ -49,6 +49,10 @@ struct ControlVector {
 std::string control_vector_bytes(const ControlVector& vector, const std::string& where);
 void write_control_vector(const std::string& path, const ControlVector& vector);
 
+// The N of a tensor named direction.N (decimal, no leading zero); -1 for any
+// other name.
+int direction_layer(const std::string& tensor_name);
+
 // Reads and validates a control vector: the architecture, layer_count (any
 // integer type) against the tensors, every tensor named direction.N (N >= 1),
 // F32, one-dimensional and of one length. With a model, also every N inside

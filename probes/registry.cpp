@@ -21,6 +21,8 @@ Analysis sparsity_analysis();
 Analysis ipr_analysis();
 Analysis prune_curve_analysis();
 Analysis logit_attribution_analysis();
+Analysis activation_patching_analysis();
+Analysis generate_analysis();
 
 const std::vector<Analysis>& analyses() {
   static const std::vector<Analysis> all = {
@@ -30,6 +32,8 @@ const std::vector<Analysis>& analyses() {
       composition_analysis(),  ablate_analysis(),            importance_analysis(),
       sparsity_analysis(),     ipr_analysis(),               prune_curve_analysis(),
       logit_attribution_analysis(),
+      activation_patching_analysis(),
+      generate_analysis(),
   };
   return all;
 }

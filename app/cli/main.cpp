@@ -20,10 +20,10 @@ int main(int argc, char** argv) {
     print_usage();
     return argc < 2 ? 2 : 0;
   }
-  // "probe NAME", "train TASK" and "session ACTION" are two-word commands.
+  // "probe NAME", "train TASK", "session ACTION" and "steer ACTION" are two-word commands.
   std::string name = argv[1];
   int first = 2;
-  if ((name == "probe" || name == "train" || name == "session") && argc >= 3) {
+  if ((name == "probe" || name == "train" || name == "session" || name == "steer") && argc >= 3) {
     name += std::string(" ") + argv[2];
     first = 3;
   }
