@@ -212,6 +212,22 @@ at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Te
   return at::cat({out, x.narrow(-1, rotary_dim, x.size(-1) - rotary_dim)}, -1);
 }
 
+// Decoding with a KV cache brings the sequence in chunks, and the active edits
+// stay for all of them: positions past this chunk's `end` wait for the chunk
+// that reaches them (earlier ones were applied by an earlier chunk).
+std::vector<Edit> edits_reached_by(const std::vector<Edit>& edits, int64_t end) {
+  std::vector<Edit> reached;
+  for (const Edit& e : edits) {
+    Edit r = e;
+    r.positions.clear();
+    for (int64_t p : e.positions) {
+      if (p < end) r.positions.push_back(p);
+    }
+    if (e.positions.empty() || !r.positions.empty()) reached.push_back(std::move(r));
+  }
+  return reached;
+}
+
 }  // namespace
 
 at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, int l, KVCache* kv,
@@ -288,7 +304,15 @@ ForwardResult Transformer::forward(const ForwardArgs& a) const {
   const int64_t offset = a.kv ? a.kv->length() : 0;
   HookContext* hooks = a.hooks;
   const std::vector<Edit>* active = ActiveEdits::current();
+  std::vector<Edit> reached;  // outlives active_hooks, which points into it
   std::optional<HookContext> active_hooks;
+  if (active && !active->empty() && a.kv) {
+    const at::Tensor& chunk = a.start_layer == 0 ? a.tokens : a.resid;
+    if (chunk.defined() && chunk.dim() >= 2) {
+      reached = edits_reached_by(*active, offset + chunk.size(1));
+      active = &reached;
+    }
+  }
   if (active && !active->empty()) {
     active_hooks.emplace(cfg_.n_layers, nullptr, *active, nullptr);
     active_hooks->then(a.hooks);
