@@ -2,7 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#include "app/gui/resolved_edits.h"
+#include "app/gui/private/resolved_edits.h"
 #include "core/model.h"
 #include "core/plot.h"
 #include "core/tokenizer.h"

@@ -2,7 +2,7 @@
 
 #include <QFileInfo>
 
-#include "app/gui/resolved_edits.h"
+#include "app/gui/private/resolved_edits.h"
 #include "core/error.h"
 #include "core/model.h"
 #include "core/tokenizer.h"
@@ -63,6 +63,20 @@ std::vector<std::vector<int64_t>> tokenized(const Model& model, const std::vecto
 }
 
 }  // namespace
+
+std::optional<probes::DatasetKind> dataset_kind(const std::string& path) {
+  try {
+    datasets::load_prompt_pairs_csv(path);
+    return probes::DatasetKind::prompt_pairs;
+  } catch (const Error&) {
+  }
+  try {
+    datasets::load_two_hop_csv(path);
+    return probes::DatasetKind::two_hop;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
 
 std::vector<std::vector<int64_t>> dataset_prompts(const Model& model, const std::string& path,
                                                   bool add_special_tokens) {
