@@ -41,7 +41,7 @@ int direction_layer(const std::string& tensor_name) {
   const size_t prefix = std::strlen(kDirectionPrefix);
   if (tensor_name.compare(0, prefix, kDirectionPrefix) != 0) return -1;
   const std::string digits = tensor_name.substr(prefix);
-  if (digits.empty() || digits.size() > 9 || digits[0] == '0' ||
+  if (digits.empty() || digits.size() > 9 || (digits[0] == '0' && digits.size() > 1) ||
       digits.find_first_not_of("0123456789") != std::string::npos)
     return -1;
   return std::stoi(digits);

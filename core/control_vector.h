@@ -49,7 +49,8 @@ struct ControlVector {
 std::string control_vector_bytes(const ControlVector& vector, const std::string& where);
 void write_control_vector(const std::string& path, const ControlVector& vector);
 
-// The N of a tensor named direction.N (decimal, no leading zero); -1 for any
+// The N of a tensor named direction.N (decimal, no leading zero; 0 included,
+// which control vectors refuse and safetensors steering files use); -1 for any
 // other name.
 int direction_layer(const std::string& tensor_name);
 
