@@ -2,7 +2,7 @@
 // whole sequence every step, on the test models and SmolLM2; sampling (per
 // seed, independent of torch's RNG, the nucleus against an independent
 // computation); the active edits against the same edits passed to each run;
-// EOS; the analysis' plots and summary; bad parameters.
+// stopping at EOS; the analysis' plots and summary; bad parameters.
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
@@ -98,11 +98,12 @@ TEST(Generate, SmolLM2StopsAtTheEndOfText) {
   auto model = test::load_on_test_device(GLASSBOX_SMOLLM2_GGUF);
   const int64_t eos = *model->tokenizer()->eos_id();
   GenerateParams p = greedy_params(
-      model->tokenizer()->encode("<|im_start|>user\nSay hello.<|im_end|>\n<|im_start|>assistant\n"), 40);
+      model->tokenizer()->encode("<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"), 40);
   p.stop_at_eos = true;
   const Generation stopped = generate(*model, p, Progress{});
   ASSERT_TRUE(stopped.stopped_at_eos) << stopped.text;
   ASSERT_LT(stopped.ids.size(), 40u);
+  EXPECT_EQ(stopped.text, "The answer is 4.");
   EXPECT_EQ(std::count(stopped.ids.begin(), stopped.ids.end(), eos), 0);
   p.stop_at_eos = false;
   p.max_new_tokens = static_cast<int>(stopped.ids.size()) + 1;
@@ -135,20 +136,23 @@ TEST(Generate, TinyTopPIsGreedy) {
 
 TEST(Generate, SamplesComeFromTheNucleusInProportion) {
   auto model = test::load_on_test_device(test::data("models/gpt2_b"));
-  constexpr double kTemperature = 0.5, kTopP = 0.6;
-  // The nucleus from the definition: tempered softmax, most likely first, up to mass top_p.
+  constexpr double kTemperature = 0.8;
+  // The nucleus from the definition: tempered softmax, most likely first; top_p
+  // halfway between the mass of the top 3 and of the top 4 keeps exactly 4.
   const at::Tensor tempered = at::softmax(model->run(kTokens).logits[-1].cpu().to(at::kDouble) / kTemperature, 0);
   const auto [sorted, order] = tempered.sort(0, /*descending=*/true);
-  const int64_t size = (sorted.cumsum(0) < kTopP).sum().item<int64_t>() + 1;
+  const at::Tensor mass = sorted.cumsum(0);
+  const double top_p = (mass[2].item<double>() + mass[3].item<double>()) / 2;
+  const int64_t size = (mass < top_p).sum().item<int64_t>() + 1;
+  ASSERT_EQ(size, 4);
   std::set<int64_t> nucleus;
   for (int64_t i = 0; i < size; ++i) nucleus.insert(order[i].item<int64_t>());
-  const double top_share = sorted[0].item<double>() / sorted.narrow(0, 0, size).sum().item<double>();
-  ASSERT_GT(size, 1);
+  const double top_share = sorted[0].item<double>() / mass[size - 1].item<double>();
 
   constexpr int kDraws = 400;
   int top_count = 0;
   for (uint64_t seed = 0; seed < kDraws; ++seed) {
-    const int64_t id = generate(*model, sample_params(seed, kTemperature, kTopP, 1), Progress{}).ids.at(0);
+    const int64_t id = generate(*model, sample_params(seed, kTemperature, top_p, 1), Progress{}).ids.at(0);
     EXPECT_TRUE(nucleus.count(id)) << "seed " << seed << " drew " << id << " outside the nucleus of " << size;
     top_count += id == order[0].item<int64_t>();
   }

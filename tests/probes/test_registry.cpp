@@ -35,6 +35,9 @@ const std::map<std::string, std::map<std::string, std::string>> kTyped = {
     {"sparsity", {{"epsilon", "0.5"}}},
     {"ipr", {{"bins", "20"}}},
     {"prune-curve", {{"ablation", "mean"}}},
+    {"activation-patching", {{"corrupted", "the friend of the friend of Rigu is"}, {"grid", "head_out"}}},
+    {"logit-attribution", {{"position", "-1"}}},
+    {"generate", {{"max_new_tokens", "3"}, {"mode", "sample"}, {"seed", "7"}}},
 };
 
 TEST(Registry, EveryAnalysisRecordsTheSameParametersFromTheCliAsFromTheGui) {
