@@ -394,6 +394,7 @@ Analysis activation_patching_analysis() {
                   "(TransformerLens's patching grids), and read a metric at the last position.";
   a.needs.prompt = Need::required;
   a.needs.dataset = Need::optional;
+  a.needs.dataset_kind = DatasetKind::prompt_pairs;
   a.params = [](const ModelInfo&) {
     std::vector<std::string> grids;
     for (const GridSpec& g : kGrids) grids.push_back(g.id);

@@ -266,6 +266,7 @@ Analysis logit_attribution_analysis() {
                   "logit(wrong) at a position, through the final norm with its scale frozen; for the prompt or, "
                   "given a prompt set, the mean over its rows' clean prompts.";
   a.needs.dataset = Need::optional;
+  a.needs.dataset_kind = DatasetKind::prompt_pairs;
   a.params = [](const ModelInfo& m) {
     std::vector<ParamSpec> specs = {
         ParamSpec::position("position", "Position", m.n_ctx, "The position whose residual stream is split; -1 is the last.")};

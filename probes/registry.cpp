@@ -46,6 +46,12 @@ const Analysis* find_analysis(const std::string& id) {
 
 bool applies(const Analysis& analysis, const ModelInfo& info) { return analysis.needs.transformer == info.transformer; }
 
+std::string dataset_description(DatasetKind kind) {
+  if (kind == DatasetKind::prompt_pairs)
+    return "a prompt-pair CSV (columns clean, corrupted, answer, wrong; docs/file-formats.md#prompt-set-csv)";
+  return "a two-hop CSV (columns e1_label, r1_template, r2_template, e2_label, e3_label, e3_aliases)";
+}
+
 void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where) {
   if (analysis.needs.prompt == Need::required && inputs.tokens.empty())
     fail(where, analysis.id + " needs a prompt (it has no tokens)");

@@ -19,9 +19,14 @@ namespace glassbox::probes {
 
 enum class Need { none, optional, required };
 
+// What a data set file holds: two-hop queries (datasets/two_hop_csv.h) or
+// clean/corrupted prompt pairs with their answers (datasets/prompt_pairs_csv.h).
+enum class DatasetKind { two_hop, prompt_pairs };
+
 struct Needs {
   Need prompt = Need::required;
-  Need dataset = Need::none;  // a data set file (e.g. a two-hop CSV)
+  Need dataset = Need::none;  // a data set file of dataset_kind
+  DatasetKind dataset_kind = DatasetKind::two_hop;
   bool transformer = true;    // false: the modular-arithmetic toy MLP
 };
 
@@ -54,6 +59,8 @@ const std::vector<Analysis>& analyses();
 const Analysis* find_analysis(const std::string& id);
 // Whether the analysis can run on such a model.
 bool applies(const Analysis& analysis, const ModelInfo& info);
+// What a data set file of this kind is, for help texts: "a prompt-pair CSV (columns …)".
+std::string dataset_description(DatasetKind kind);
 // Checks the inputs against the analysis' needs; Error naming what is missing.
 void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where);
 // The params_json that exports record: the parameter values and the inputs

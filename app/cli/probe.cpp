@@ -56,6 +56,9 @@ std::string help(const Analysis& a, Args& args) {
       out << " Range: [" << spec.min << ", " << spec.max << "].";
     out << "\n";
   }
+  if (a.needs.dataset != Need::none)
+    out << "  --dataset F.csv\n      " << probes::dataset_description(a.needs.dataset_kind) << "; "
+        << (a.needs.dataset == Need::required ? "required" : "runs over its rows instead of the prompt") << ".\n";
   out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n"
       << "  --edits F.json\n      Run under these active edits (ablations, steering vectors; docs/file-formats.md#edits); "
          "the run records them.\n"

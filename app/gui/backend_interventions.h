@@ -5,6 +5,7 @@
 // backend.h, no tensors.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ namespace glassbox::gui {
 // the file when it is neither, or when the model has no tokenizer.
 std::vector<std::vector<int64_t>> dataset_prompts(const Model& model, const std::string& path,
                                                   bool add_special_tokens);
+
+// Which of the two data set layouts a CSV file has; none when it has neither
+// (or cannot be read).
+std::optional<probes::DatasetKind> dataset_kind(const std::string& path);
 
 // A steering vector as the steering dialog holds it (probes/steering.h).
 struct SteeringVector {

@@ -1,4 +1,4 @@
-// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--edits F.json] [--device cpu|cuda] [--dtype float32|bfloat16]
+// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--corrupted TEXT] [--edits F.json] [--device cpu|cuda] [--dtype float32|bfloat16]
 //          [--screenshot DIR]
 // Opens MODEL (a model folder or a .gguf file), a saved session, or the shipped default model. --screenshot renders every
 // analysis of the default (or given) model for a sample prompt, saves
@@ -43,24 +43,41 @@ QString default_model_dir() {
   return QDir::cleanPath(QString(GLASSBOX_RESOURCES) + "/../tests/data/models/gpt2_a");
 }
 
-// A prompt that suits the model: the first line of its sample_prompts.txt,
-// else the first query of a two-hop CSV saved with it (toy two-hop models),
-// else a two-hop question, or token ids (a repeated run, which shows
+// A prompt that suits the model and a corrupted one of the same shape, for
+// activation patching: the first two lines of its sample_prompts.txt, else the
+// first query of a two-hop CSV saved with it (toy two-hop models) and the next
+// one asking the same relations of another entity, else a two-hop question
+// with its entity swapped, or token ids (a repeated run, which shows
 // induction) for a model without a tokenizer.
-QString sample_prompt(const QString& model_dir) {
+struct SamplePrompts {
+  QString clean, corrupted;
+};
+
+SamplePrompts sample_prompts(const QString& model_dir) {
   const QDir dir(model_dir);
   QFile file(dir.filePath("sample_prompts.txt"));
   if (file.open(QIODevice::ReadOnly | QIODevice::Text)) {
+    QStringList lines;
     QTextStream in(&file);
-    while (!in.atEnd()) {
+    while (!in.atEnd() && lines.size() < 2) {
       const QString line = in.readLine().trimmed();
-      if (!line.isEmpty()) return line;
+      if (!line.isEmpty()) lines.push_back(line);
     }
+    if (!lines.isEmpty()) return {lines.front(), lines.back()};
   }
   for (const QString& csv : dir.entryList({"*.csv"}, QDir::Files, QDir::Name)) {
     try {
       const auto queries = glassbox::datasets::load_two_hop_csv(dir.filePath(csv).toStdString());
-      if (!queries.empty()) return QString::fromStdString(queries.front().prompt);
+      if (queries.empty()) continue;
+      const auto& first = queries.front();
+      SamplePrompts p{QString::fromStdString(first.prompt), QString::fromStdString(first.prompt)};
+      for (const auto& q : queries)
+        if (q.r1_template == first.r1_template && q.r2_template == first.r2_template && q.e1_label != first.e1_label &&
+            q.e3_label != first.e3_label) {
+          p.corrupted = QString::fromStdString(q.prompt);
+          break;
+        }
+      return p;
     } catch (const std::exception&) {
       // Not a two-hop file; look further.
     }
@@ -68,8 +85,8 @@ QString sample_prompt(const QString& model_dir) {
   // A GGUF file carries its tokenizer.
   const bool has_tokenizer = model_dir.endsWith(".gguf", Qt::CaseInsensitive) || dir.exists("tokenizer.json") ||
                              dir.exists("vocab.json");
-  if (!has_tokenizer) return QStringLiteral("0, 17, 42, 99, 7, 17, 42, 99, 7");
-  return QStringLiteral("The spouse of the performer of Imagine is");
+  if (!has_tokenizer) return {"0, 17, 42, 99, 7, 17, 42, 99, 7", "0, 17, 42, 99, 7, 18, 43, 98, 8"};
+  return {"The spouse of the performer of Imagine is", "The spouse of the performer of Yesterday is"};
 }
 
 // Blocks (running the event loop) until the window's jobs are done.
@@ -141,8 +158,8 @@ int take_intervention_screenshots(MainWindow& window, const QString& out_dir) {
 // `only`: the analysis ids to render ("interventions": the edits and the
 // generate panel); empty: all of them. `save_session`: where to save the
 // session afterwards (empty: nowhere).
-int take_screenshots(MainWindow& window, const QString& model_dir, const QString& prompt, const QString& out_dir,
-                     const QStringList& only, const QString& save_session) {
+int take_screenshots(MainWindow& window, const QString& model_dir, const SamplePrompts& prompts,
+                     const QString& out_dir, const QStringList& only, const QString& save_session) {
   if (!QDir().mkpath(out_dir)) {
     std::fprintf(stderr, "glassbox: cannot create %s\n", qPrintable(out_dir));
     return 1;
@@ -155,8 +172,9 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const QString
     std::fprintf(stderr, "glassbox: %s\n", qPrintable(failure));
     return 1;
   }
-  window.set_prompt(prompt);
+  window.set_prompt(prompts.clean);
   wait_for_jobs(window);
+  window.set_parameter(window.analysis_index("activation-patching"), "corrupted", prompts.corrupted);
   if (window.analysis_count() == 0) {
     std::fprintf(stderr, "glassbox: no analysis applies to %s\n", qPrintable(model_dir));
     return 1;
@@ -243,6 +261,7 @@ int main(int argc, char** argv) {
       "model", "Model folder, .gguf file or session (.gbx) to open (default: the shipped toy model).",
       "[MODEL | SESSION.gbx]");
   QCommandLineOption prompt_option("prompt", "Prompt to start with.", "text");
+  QCommandLineOption corrupted_option("corrupted", "Corrupted prompt for activation patching to start with.", "text");
   QCommandLineOption edits_option("edits", "Active edits to start with (docs/file-formats.md#edits).", "file");
   QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
   QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
@@ -252,6 +271,7 @@ int main(int argc, char** argv) {
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
+  parser.addOption(corrupted_option);
   parser.addOption(edits_option);
   parser.addOption(device_option);
   parser.addOption(dtype_option);
@@ -263,7 +283,9 @@ int main(int argc, char** argv) {
 
   const QStringList positional = parser.positionalArguments();
   const QString model_dir = positional.isEmpty() ? default_model_dir() : positional.front();
-  const QString prompt = parser.isSet(prompt_option) ? parser.value(prompt_option) : sample_prompt(model_dir);
+  SamplePrompts prompts = sample_prompts(model_dir);
+  if (parser.isSet(prompt_option)) prompts = {parser.value(prompt_option), QString()};
+  if (parser.isSet(corrupted_option)) prompts.corrupted = parser.value(corrupted_option);
   const bool screenshots = parser.isSet(screenshot_option);
 
   MainWindow window(!screenshots);
@@ -283,7 +305,7 @@ int main(int argc, char** argv) {
     if (model_dir.endsWith(".gbx", Qt::CaseInsensitive))
       return take_session_screenshots(window, model_dir, parser.value(screenshot_option),
                                       parser.value(save_session_option));
-    return take_screenshots(window, model_dir, prompt, parser.value(screenshot_option), only,
+    return take_screenshots(window, model_dir, prompts, parser.value(screenshot_option), only,
                             parser.value(save_session_option));
   }
 
@@ -305,8 +327,13 @@ int main(int argc, char** argv) {
     window.open_session(model_dir);
     return app.exec();
   }
-  QObject::connect(&window, &MainWindow::model_loaded, &window, [&window, prompt] { window.set_prompt(prompt); },
-                   Qt::SingleShotConnection);
+  QObject::connect(
+      &window, &MainWindow::model_loaded, &window,
+      [&window, prompts] {
+        window.set_prompt(prompts.clean);
+        window.set_parameter(window.analysis_index("activation-patching"), "corrupted", prompts.corrupted);
+      },
+      Qt::SingleShotConnection);
   window.open_model(model_dir);
   return app.exec();
 }

@@ -20,6 +20,7 @@
 #include <QVBoxLayout>
 
 #include "app/gui/analysis_tab.h"
+#include "app/gui/backend_interventions.h"
 #include "app/gui/catalog_dialog.h"
 #include "app/gui/edits_bar.h"
 #include "app/gui/generate_panel.h"
@@ -115,8 +116,8 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   connect(tab_widget_, &QTabWidget::currentChanged, this, &MainWindow::current_tab_changed);
   connect(params_panel_, &ParamsPanel::inputs_changed, this, &MainWindow::params_changed);
   connect(params_panel_, &ParamsPanel::dataset_changed, this, [this](const QString& path) {
-    dataset_ = path;
     if (TabState* state = current_state()) {
+      datasets_[state->tab->analysis().needs.dataset_kind] = path;
       state->stale = true;
       state->tab->show_status(tr("data set changed: press Run"));
     }
@@ -261,9 +262,12 @@ void MainWindow::apply_model(LoadedModel loaded) {
   edits_bar_->set_read_only(false);
   generate_panel_->clear();
   generate_panel_->fit_to_context(static_cast<int>(model_.info.n_ctx));
-  // A data set saved with the model (the two-hop toy models ship theirs).
-  const QStringList csvs = dir.entryList({"*.csv"}, QDir::Files, QDir::Name);
-  dataset_ = csvs.isEmpty() ? QString() : dir.filePath(csvs.front());
+  // The data sets saved with the model, the first of each kind.
+  datasets_.clear();
+  for (const QString& csv : dir.entryList({"*.csv"}, QDir::Files, QDir::Name)) {
+    const QString path = dir.filePath(csv);
+    if (const auto kind = dataset_kind(path.toStdString())) datasets_.emplace(*kind, path);
+  }
   rebuild_tabs();
   statusBar()->showMessage(tr("Loaded %1 (%2, %3 layers) on %4")
                                .arg(QString::fromStdString(model_.dir), QString::fromStdString(model_.info.family))
@@ -389,6 +393,11 @@ void MainWindow::select_analysis(int index) { tab_widget_->setCurrentIndex(index
 
 int MainWindow::current_analysis() const { return tab_widget_->currentIndex(); }
 
+QString MainWindow::dataset_for(const probes::Analysis& analysis) const {
+  const auto it = datasets_.find(analysis.needs.dataset_kind);
+  return it == datasets_.end() ? QString() : it->second;
+}
+
 void MainWindow::current_tab_changed() {
   TabState* state = current_state();
   if (!state) return;
@@ -396,9 +405,18 @@ void MainWindow::current_tab_changed() {
     params_panel_->clear(tr("Read-only: the session's model is missing, so its analyses cannot run."));
     return;
   }
-  params_panel_->show_analysis(state->tab->analysis(), state->specs, state->inputs, dataset_, model_.has_tokenizer);
+  params_panel_->show_analysis(state->tab->analysis(), state->specs, state->inputs,
+                               dataset_for(state->tab->analysis()), model_.has_tokenizer);
   highlight_position();
   if (state->stale && state->tab->analysis().live && !restoring_) run_analysis(tab_widget_->currentIndex());
+}
+
+void MainWindow::set_parameter(int index, const std::string& key, const QString& text) {
+  if (index < 0 || index >= analysis_count()) return;
+  TabState* state = tabs_[size_t(index)].get();
+  state->inputs[key].text = text.toStdString();
+  state->stale = true;
+  if (index == current_analysis()) current_tab_changed();
 }
 
 void MainWindow::params_changed(const probes::ParamInputs& inputs) {
@@ -449,7 +467,8 @@ void MainWindow::run_analysis(int index) {
     state->tab->show_status(QString());
     return;
   }
-  if (analysis.needs.dataset == probes::Need::required && dataset_.isEmpty()) {
+  const QString dataset = analysis.needs.dataset == probes::Need::none ? QString() : dataset_for(analysis);
+  if (analysis.needs.dataset == probes::Need::required && dataset.isEmpty()) {
     state->tab->show_message(tr("Choose a data set file (on the right) to run %1.").arg(title));
     state->tab->show_status(QString());
     return;
@@ -466,7 +485,7 @@ void MainWindow::run_analysis(int index) {
     state->tab->show_status(tr("edits failed"));
     return;
   }
-  const AnalysisRequest request{&analysis, prompt_, dataset_.toStdString(), state->inputs,
+  const AnalysisRequest request{&analysis, prompt_, dataset.toStdString(), state->inputs,
                                 probes::enabled_edits(edits_bar_->edits()), resolved_};
   const QString with_edits = request.edits.empty() ? QString() : tr("with %1").arg(active_edit_labels());
   const uint64_t generation = generation_, id = ++state->request;

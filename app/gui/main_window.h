@@ -4,6 +4,7 @@
 // right, and the jobs panel at the bottom. Everything it shows is part of a
 // session (docs/file-formats.md#session) that saves and reopens exactly.
 #include <QMainWindow>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
@@ -52,6 +53,8 @@ class MainWindow : public QMainWindow {
   void select_analysis(int index);
   int current_analysis() const;
   void run_analysis(int index);
+  // Sets a parameter of analysis `index` as typed in its panel (key: the parameter's name).
+  void set_parameter(int index, const std::string& key, const QString& text);
 
   // Sessions. open_session emits session_opened once its views are restored
   // (after the model loads, if it is there), or session_failed.
@@ -129,6 +132,7 @@ class MainWindow : public QMainWindow {
   void choose_from_catalog(const QString& title, const std::string& root, std::vector<CatalogEntry> entries);
   void reload_with(const QString& device, const QString& dtype);
   TabState* current_state() const;
+  QString dataset_for(const probes::Analysis& analysis) const;
 
   // Interventions (main_window_edits.cpp).
   void build_interventions();  // the menu, and the edits bar and generate panel wired up
@@ -166,7 +170,9 @@ class MainWindow : public QMainWindow {
   uint64_t generation_ = 0;  // counts loaded models; results of an older one are dropped
   QString device_ = "cpu", dtype_ = "float32";
   Prompt prompt_;
-  QString dataset_;  // the data set file of analyses that take one
+  // The data set file of each kind, for the analyses that take one: the model
+  // folder's (the two-hop toy models ship theirs), or the one chosen on the right.
+  std::map<probes::DatasetKind, QString> datasets_;
   std::shared_ptr<const ResolvedEdits> resolved_;  // the enabled edits for model_; null when there are none
   bool edits_pending_ = false;   // being resolved: runs wait for them
   QString edits_error_;          // why the enabled edits cannot be applied; empty when they can

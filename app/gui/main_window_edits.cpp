@@ -135,7 +135,11 @@ void MainWindow::open_ablation_dialog() {
     statusBar()->showMessage(tr("Open a model to ablate its heads or neurons"), 4000);
     return;
   }
-  AblationDialog dialog(model_, prompt_, dataset_, this);
+  // Mean ablation averages over the current analysis' data set, else over any the window has.
+  QString dataset;
+  if (const TabState* state = current_state()) dataset = dataset_for(state->tab->analysis());
+  if (dataset.isEmpty() && !datasets_.empty()) dataset = datasets_.begin()->second;
+  AblationDialog dialog(model_, prompt_, dataset, this);
   if (dialog.exec() == QDialog::Accepted && dialog.chosen_edit()) add_edit(*dialog.chosen_edit());
 }
 

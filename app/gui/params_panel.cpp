@@ -67,7 +67,7 @@ void ParamsPanel::set_input(const std::string& key, const std::string& text) {
   emit inputs_changed(inputs_);
 }
 
-QWidget* ParamsPanel::dataset_editor(const QString& path) {
+QWidget* ParamsPanel::dataset_editor(const QString& path, probes::DatasetKind kind) {
   auto* row = new QWidget(form_widget_);
   auto* line = new QLineEdit(path, row);
   auto* browse = new QPushButton(tr("Browse…"), row);
@@ -82,7 +82,8 @@ QWidget* ParamsPanel::dataset_editor(const QString& path) {
     line->setText(file);
     emit dataset_changed(file);
   });
-  line->setToolTip(tr("A two-hop CSV (columns e1_label, r1_template, r2_template, e2_label, e3_label, e3_aliases)."));
+  line->setToolTip(QString::fromStdString(probes::dataset_description(kind)));
+  line->setPlaceholderText(kind == probes::DatasetKind::prompt_pairs ? tr("none: the prompt") : tr("none"));
   return row;
 }
 
@@ -94,7 +95,7 @@ void ParamsPanel::show_analysis(const probes::Analysis& analysis, const std::vec
   title_->setText(QString::fromStdString(analysis.title));
   description_->setText(QString::fromStdString(analysis.description));
   run_->setEnabled(true);
-  if (analysis.needs.dataset != probes::Need::none) form_->addRow(tr("Data set"), dataset_editor(dataset));
+  if (analysis.needs.dataset != probes::Need::none) form_->addRow(tr("Data set"), dataset_editor(dataset, analysis.needs.dataset_kind));
   if (specs.empty() && analysis.needs.dataset == probes::Need::none)
     form_->addRow(new QLabel(tr("No parameters."), form_widget_));
 

@@ -36,7 +36,7 @@ class ParamsPanel : public QWidget {
  private:
   void clear_form();
   void set_input(const std::string& key, const std::string& text);
-  QWidget* dataset_editor(const QString& path);
+  QWidget* dataset_editor(const QString& path, probes::DatasetKind kind);
 
   QLabel* title_;
   QLabel* description_;
