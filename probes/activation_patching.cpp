@@ -420,10 +420,10 @@ Analysis activation_patching_analysis() {
     PatchingResult r;
     if (!in.dataset.empty()) {
       // Each row has its own answers; only the metric's kind comes from the parameters.
-      const Metric::Kind kind = metric_from(v, model, in.tokens, in.tokens, kWhere).kind;
-      r = activation_patching_set(model, load_prompt_set(model, in.dataset, in.add_special_tokens), kind, grid,
+      r = activation_patching_set(model, load_prompt_set(model, in.dataset, in.add_special_tokens), metric_kind(v), grid,
                                   direction, progress);
     } else {
+      if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
       PatchingParams p;
       p.clean = in.tokens;
       p.corrupted = corrupted_tokens(model, v.text("corrupted"), in.add_special_tokens);

@@ -286,6 +286,7 @@ Analysis logit_attribution_analysis() {
     p.neuron_layer = static_cast<int>(v.integer("neuron_layer"));
     p.top_neurons = static_cast<int>(v.integer("top_neurons"));
     if (in.dataset.empty()) {
+      if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
       p.tokens = in.tokens;
       // The defaults of answer and wrong are the predictions at the position:
       // the last ones of the prompt up to it.

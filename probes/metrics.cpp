@@ -65,12 +65,16 @@ std::vector<ParamSpec> metric_params() {
   };
 }
 
+Metric::Kind metric_kind(const ParamValues& values) {
+  const std::string kind = values.text("metric");
+  return kind == "prob" ? Metric::Kind::prob : kind == "logprob" ? Metric::Kind::logprob : Metric::Kind::logit_diff;
+}
+
 Metric metric_from(const ParamValues& values, const Model& model, const std::vector<int64_t>& clean,
                    const std::vector<int64_t>& corrupted, const std::string& where) {
   c10::InferenceMode inference;
   Metric m;
-  const std::string kind = values.text("metric");
-  m.kind = kind == "prob" ? Metric::Kind::prob : kind == "logprob" ? Metric::Kind::logprob : Metric::Kind::logit_diff;
+  m.kind = metric_kind(values);
   const auto top2 = [&](const std::vector<int64_t>& tokens) {
     const at::Tensor ids = std::get<1>(at::topk(model.run(tokens).logits[-1], 2)).cpu();
     return std::pair<int64_t, int64_t>{ids[0].item<int64_t>(), ids[1].item<int64_t>()};

@@ -36,6 +36,8 @@ at::Tensor normalised(const at::Tensor& patched, double clean, double corrupted)
 
 // Parameters shared by causal analyses: metric, answer, wrong, normalise.
 std::vector<ParamSpec> metric_params();
+// The metric parameter's kind alone (a prompt set's rows bring their own answers).
+Metric::Kind metric_kind(const ParamValues& values);
 // The metric a run asks for. An empty answer is the clean prompt's top
 // prediction, an empty wrong answer the corrupted prompt's (or, when that is
 // the answer too, the clean prompt's second). Error `where` when the logit

@@ -52,8 +52,12 @@ std::string dataset_description(DatasetKind kind) {
   return "a two-hop CSV (columns e1_label, r1_template, r2_template, e2_label, e3_label, e3_aliases)";
 }
 
+bool needs_prompt(const Analysis& analysis, bool with_dataset) {
+  return analysis.needs.prompt == Need::required && !(with_dataset && analysis.needs.dataset == Need::optional);
+}
+
 void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where) {
-  if (analysis.needs.prompt == Need::required && inputs.tokens.empty())
+  if (needs_prompt(analysis, !inputs.dataset.empty()) && inputs.tokens.empty())
     fail(where, analysis.id + " needs a prompt (it has no tokens)");
   if (analysis.needs.prompt == Need::none && !inputs.tokens.empty())
     fail(where, analysis.id + " takes no prompt");

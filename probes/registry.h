@@ -61,6 +61,9 @@ const Analysis* find_analysis(const std::string& id);
 bool applies(const Analysis& analysis, const ModelInfo& info);
 // What a data set file of this kind is, for help texts: "a prompt-pair CSV (columns …)".
 std::string dataset_description(DatasetKind kind);
+// Whether a run needs a prompt: when it requires one, unless it takes an
+// optional data set and is given one (the data set's rows are its prompts).
+bool needs_prompt(const Analysis& analysis, bool with_dataset);
 // Checks the inputs against the analysis' needs; Error naming what is missing.
 void check_inputs(const Analysis& analysis, const AnalysisInputs& inputs, const std::string& where);
 // The params_json that exports record: the parameter values and the inputs

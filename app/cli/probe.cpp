@@ -21,6 +21,10 @@ using probes::ParamType;
 std::string input_usage(const Analysis& a) {
   std::string s = "--model PATH";
   const std::string prompt = "(--prompt S | --tokens 1,2,3) [--add-special-tokens]";
+  if (a.needs.prompt == Need::required && a.needs.dataset == Need::optional) {
+    s += " (" + prompt + " | --dataset F.csv)";
+    return s;
+  }
   if (a.needs.prompt == Need::required) s += " " + prompt;
   if (a.needs.prompt == Need::optional) s += " [" + prompt + "]";
   if (a.needs.dataset == Need::required) s += " --dataset F.csv [--add-special-tokens]";
@@ -103,10 +107,11 @@ int run_probe(const Analysis& a, Args& args) {
   probes::AnalysisInputs inputs;
   if (a.needs.prompt == Need::none && (args.has("prompt") || args.has("tokens")))
     fail("command line", "probe " + a.id + " takes no prompt");
-  if (a.needs.prompt != Need::none && (a.needs.prompt == Need::required || args.has("prompt") || args.has("tokens")))
-    inputs.tokens = tokens_from_args(args, *model);
   if (a.needs.dataset != Need::none && (a.needs.dataset == Need::required || args.has("dataset")))
     inputs.dataset = args.get("dataset");
+  if (a.needs.prompt != Need::none &&
+      (probes::needs_prompt(a, !inputs.dataset.empty()) || args.has("prompt") || args.has("tokens")))
+    inputs.tokens = tokens_from_args(args, *model);
   inputs.add_special_tokens = args.flag("add-special-tokens");
   if (args.has("edits")) inputs.edits = probes::enabled_edits(probes::read_edits_file(args.get("edits")));
   const std::vector<ParamSpec> specs = a.params(model->info());

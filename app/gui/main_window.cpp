@@ -462,12 +462,12 @@ void MainWindow::run_analysis(int index) {
   const probes::Analysis& analysis = state->tab->analysis();
   const QString title = QString::fromStdString(analysis.title);
   state->stale = false;
-  if (analysis.needs.prompt == probes::Need::required && prompt_.ids.empty()) {
+  const QString dataset = analysis.needs.dataset == probes::Need::none ? QString() : dataset_for(analysis);
+  if (probes::needs_prompt(analysis, !dataset.isEmpty()) && prompt_.ids.empty()) {
     state->tab->show_message(tr("Type a prompt above to run %1.").arg(title));
     state->tab->show_status(QString());
     return;
   }
-  const QString dataset = analysis.needs.dataset == probes::Need::none ? QString() : dataset_for(analysis);
   if (analysis.needs.dataset == probes::Need::required && dataset.isEmpty()) {
     state->tab->show_message(tr("Choose a data set file (on the right) to run %1.").arg(title));
     state->tab->show_status(QString());

@@ -132,6 +132,23 @@ TEST(Registry, CliHelpListsTheDeclaredParameters) {
     EXPECT_NE(listing.err.find("probe " + a.id), std::string::npos) << a.id;
 }
 
+// A prompt set replaces the prompt: its rows are the prompts.
+TEST(Registry, PromptSetRunsTakeNoPrompt) {
+  test::TempDir dir;
+  const std::string csv = dir.file("pairs.csv");
+  std::ofstream(csv) << "clean,corrupted,answer,wrong\n"
+                        "the father of the father of Sata is,the father of the father of Raviru is,Pisari,Pevu\n"
+                        "the boss of the boss of Raviru is,the boss of the boss of Sata is,Pevu,Pisari\n";
+  const std::string model = " --model " + test::shell_quote(test::resources("models/two-hop"));
+  for (const std::string id : {"activation-patching", "logit-attribution"}) {
+    const test::CliRun run = test::run_cli("probe " + id + model + " --dataset " + test::shell_quote(csv) +
+                                           " --out " + test::shell_quote(dir.file(id + ".h5")));
+    ASSERT_EQ(run.status, 0) << id << ": " << run.err;
+    if (id == "activation-patching") EXPECT_NE(run.out.find("\"rows\": 2"), std::string::npos) << run.out;
+    EXPECT_TRUE(test::fails_clearly(test::run_cli("probe " + id + model + " --out /dev/null"), "prompt"));
+  }
+}
+
 TEST(Registry, BadParametersNameTheFlag) {
   const std::string model = " --model " + test::shell_quote(test::resources("models/two-hop")) +
                             " --prompt " + test::shell_quote(kPrompt) + " --out /dev/null";
