@@ -18,7 +18,8 @@ warm-up; wall-clock and process CPU seconds):
 - head_out: get_act_patch_attn_head_out_all_pos [layers, heads]
 - dla: run_with_cache on the clean prompt, stack_head_results and
   decompose_resid with apply_ln at the last position, projected onto
-  W_U[:, Mary] - W_U[:, John]
+  ln_final.w * (W_U[:, Mary] - W_U[:, John]) (apply_ln divides by the
+  frozen scale; with the weights unfolded, the final norm's weight is applied here)
 
 Both grids are TransformerLens's: clean activations patched into the corrupted
 run, raw metric (not normalised). It prints one JSON object (seconds, shapes,
@@ -147,7 +148,9 @@ def main():
             args.repeats, lambda: patching.get_act_patch_attn_head_out_all_pos(model, corrupted, clean_cache, metric)
         )
 
-        direction = model.W_U[:, answer] - model.W_U[:, wrong]
+        # apply_ln divides by the frozen scale only; unfolded (fold_ln=False), ln_final's
+        # weight is still to be applied, so it goes into the direction.
+        direction = model.ln_final.w * (model.W_U[:, answer] - model.W_U[:, wrong])
 
         def dla():
             _, cache = model.run_with_cache(clean)
