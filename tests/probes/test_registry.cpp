@@ -144,7 +144,9 @@ TEST(Registry, PromptSetRunsTakeNoPrompt) {
     const test::CliRun run = test::run_cli("probe " + id + model + " --dataset " + test::shell_quote(csv) +
                                            " --out " + test::shell_quote(dir.file(id + ".h5")));
     ASSERT_EQ(run.status, 0) << id << ": " << run.err;
-    if (id == "activation-patching") EXPECT_NE(run.out.find("\"rows\": 2"), std::string::npos) << run.out;
+    if (id == "activation-patching") {
+      EXPECT_NE(run.out.find("\"rows\": 2"), std::string::npos) << run.out;
+    }
     EXPECT_TRUE(test::fails_clearly(test::run_cli("probe " + id + model + " --out /dev/null"), "prompt"));
   }
 }
