@@ -61,6 +61,14 @@ void validate(const std::string& file, const Plot& plot) {
             std::to_string(plot.series.size()));
   if (!plot.series.empty() && !(series_kind && rank == 2))
     problem("series names belong to [series, x] line or bar plots");
+  for (const auto& [member, cells] : {std::pair<const char*, const std::vector<std::string>&>{"cell_text", plot.cell_text},
+                                      {"cell_notes", plot.cell_notes}}) {
+    if (cells.empty()) continue;
+    if (plot.kind != "heatmap") problem(std::string(member) + " belongs to heatmaps");
+    if (cells.size() != numel)
+      problem(std::string(member) + " has " + std::to_string(cells.size()) + " entries for " + std::to_string(numel) +
+              " cells");
+  }
 }
 
 void write_int64s(h5::Writer& file, const std::string& path, const std::vector<int64_t>& values) {
@@ -109,6 +117,9 @@ Plot read_plot(const h5::Reader& file, const std::string& group, const std::stri
   plot.x = read_axis(file, group, "x");
   plot.y = read_axis(file, group, "y");
   if (file.exists(join(group, "series"))) plot.series = file.read_strings(join(group, "series"));
+  for (auto [member, cells] : {std::pair<const char*, std::vector<std::string>*>{"cell_text", &plot.cell_text},
+                               {"cell_notes", &plot.cell_notes}})
+    if (file.exists(join(group, member))) *cells = file.read_strings(join(group, member));
   validate(file.path(), plot);
   return plot;
 }
@@ -122,6 +133,8 @@ void write_plot(h5::Writer& file, const std::string& group, const Plot& plot, co
   write_axis(file, group, "x", plot.x);
   write_axis(file, group, "y", plot.y);
   if (!plot.series.empty()) file.dataset(join(group, "series"), plot.series);
+  if (!plot.cell_text.empty()) file.dataset(join(group, "cell_text"), plot.cell_text);
+  if (!plot.cell_notes.empty()) file.dataset(join(group, "cell_notes"), plot.cell_notes);
   write_int64s(file, join(group, "tokens"), meta.tokens);
   const std::pair<const char*, const std::string&> attrs[] = {
       {"kind", plot.kind},         {"title", plot.title},     {"x_label", plot.x_label},

@@ -34,6 +34,10 @@ struct Plot {
   std::vector<float> data;
   Axis x, y;
   std::vector<std::string> series;
+  // Heatmaps only, row-major like data, each empty or one entry per cell:
+  // text written in the cell (the logit lens' top token) and more shown on
+  // hover (its top k).
+  std::vector<std::string> cell_text, cell_notes;
 
   float at(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * shape.back() + j)]; }
 };

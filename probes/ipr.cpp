@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "core/error.h"
 #include "probes/registry.h"
@@ -59,19 +60,22 @@ std::vector<Plot> to_plots(const NeuronIpr& ipr, int bins) {
     histogram.data[static_cast<size_t>(bin)] += 1.0f;
   }
 
+  // Neurons ranked by score, so that the memorizing and the periodic ones read as two plateaus.
   Plot neurons;
   neurons.name = "ipr_neurons";
-  neurons.kind = "bar";
-  neurons.title = "IPR per neuron";
-  neurons.x_label = "neuron";
+  neurons.kind = "line";
+  neurons.title = "IPR per neuron, ranked by score";
+  neurons.x_label = "neuron (ranked by score)";
   neurons.y_label = "IPR";
   neurons.series = {"score", "input_a", "input_b", "output"};
   const int64_t n = static_cast<int64_t>(ipr.score.size());
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return ipr.score[size_t(a)] > ipr.score[size_t(b)]; });
   neurons.shape = {4, n};
-  for (const auto* row : {&ipr.score, &ipr.input_a, &ipr.input_b, &ipr.output}) {
-    neurons.data.insert(neurons.data.end(), row->begin(), row->end());
-  }
-  for (int64_t k = 0; k < n; ++k) neurons.x.values.push_back(double(k));
+  for (const auto* row : {&ipr.score, &ipr.input_a, &ipr.input_b, &ipr.output})
+    for (int64_t k : order) neurons.data.push_back(static_cast<float>((*row)[size_t(k)]));
+  for (int64_t k : order) neurons.x.labels.push_back(std::to_string(k));
   return {histogram, neurons};
 }
 

@@ -23,7 +23,8 @@ NeuronIpr neuron_ipr(const ToyMlp& model);
 const ToyMlp& require_toy_mlp(const Model& model, const std::string& probe);
 
 // /plots/ipr: histogram of the scores (`bins` bins over [0, 1]);
-// /plots/ipr_neurons: bar chart of every neuron's score and its three parts.
+// /plots/ipr_neurons: line chart of every neuron's score and its three parts, neurons ranked by
+//   score (x labels: the neuron indices in that order).
 std::vector<Plot> to_plots(const NeuronIpr& ipr, int bins = 50);
 
 }  // namespace glassbox::probes

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <cstdio>
+
 #include "core/error.h"
 #include "probes/common.h"
 #include "probes/registry.h"
@@ -21,8 +23,6 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   const int n_layers = model.info().n_layers;
   LogitLensResult result;
   result.token_strings = model.token_strings(params.tokens);
-  result.target = params.target;
-  if (params.target) result.target_string = model.token_strings({*params.target})[0];
   if (params.include_embed) result.layers.push_back(-1);
   for (int l = 0; l < n_layers; ++l) result.layers.push_back(l);
 
@@ -31,6 +31,10 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   progress.update(0, "forward pass");
   RunResult run = model.run(params.tokens, options);
   const at::Tensor final_logprobs = at::log_softmax(run.logits.to(at::kFloat), -1);
+  // Without a target, follow the model's own final prediction at the last position.
+  result.target = params.target ? *params.target : final_logprobs[-1].argmax().item<int64_t>();
+  result.target_is_prediction = !params.target;
+  result.target_string = model.token_strings({*result.target})[0];
 
   std::vector<at::Tensor> kl, target_prob, top_ids, top_probs;
   // One layer at a time: [T, vocab] per layer stays small for large vocabularies.
@@ -42,14 +46,14 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
         run.cache.get(layer < 0 ? hook_name(Hook::resid_pre, 0) : hook_name(Hook::resid_post, layer));
     at::Tensor logprobs = at::log_softmax(transformer.unembed_resid(resid).to(at::kFloat), -1);
     kl.push_back((logprobs.exp() * (logprobs - final_logprobs)).sum(-1));
-    if (params.target) target_prob.push_back(logprobs.select(-1, *params.target).exp());
+    target_prob.push_back(logprobs.select(-1, *result.target).exp());
     auto [values, indices] = at::topk(logprobs, params.top_k, -1);
     top_probs.push_back(values.exp());
     top_ids.push_back(indices);
     progress.update((row + 1.0) / result.layers.size(), result.layer_names.back());
   }
   result.kl = at::stack(kl).cpu();
-  if (params.target) result.target_prob = at::stack(target_prob).cpu();
+  result.target_prob = at::stack(target_prob).cpu();
   result.top_probs = at::stack(top_probs).cpu();
   result.top_ids = at::stack(top_ids).cpu().contiguous();
   const int64_t* ids = result.top_ids.data_ptr<int64_t>();
@@ -60,17 +64,41 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
 std::vector<Plot> to_plots(const LogitLensResult& result) {
   const Axis tokens = token_axis(result.token_strings);
   const Axis layers = label_axis(result.layer_names);
-  std::vector<Plot> plots;
-  plots.push_back(make_plot("heatmap", "logit_lens_kl", "Logit lens: KL(p_layer ‖ p_final)", result.kl, tokens,
-                            layers, "position", "layer", "KL (nats)"));
-  if (result.target_prob.defined()) {
-    plots.push_back(make_plot("heatmap", "logit_lens_target_prob",
-                              "Logit lens: probability of '" + visible_token(result.target_string) + "' (" +
-                                  std::to_string(*result.target) + ")",
-                              result.target_prob, tokens, layers, "position", "layer", "probability"));
-  }
-
   const int64_t rows = result.top_ids.size(0), T = result.top_ids.size(1), k = result.top_ids.size(2);
+  // Each cell names its top token, and lists the top k on hover.
+  std::vector<std::string> top_token, top_k;
+  const at::Tensor probs = result.top_probs.to(at::kFloat).contiguous();
+  const float* p = probs.data_ptr<float>();
+  for (int64_t cell = 0; cell < rows * T; ++cell) {
+    top_token.push_back(visible_token(result.top_strings[size_t(cell * k)]));
+    std::string notes;
+    for (int64_t r = 0; r < k; ++r) {
+      char probability[16];
+      std::snprintf(probability, sizeof probability, "%.3f", p[cell * k + r]);
+      notes += (r ? "\n" : "") + std::to_string(r + 1) + ". " + visible_token(result.top_strings[size_t(cell * k + r)]) +
+               "  " + probability;
+    }
+    top_k.push_back(std::move(notes));
+  }
+  auto with_tokens = [&](Plot plot) {
+    plot.cell_text = top_token;
+    plot.cell_notes = top_k;
+    return plot;
+  };
+  const std::string target = "'" + visible_token(result.target_string) + "' (" + std::to_string(*result.target) +
+                             (result.target_is_prediction ? ", the final prediction)" : ")");
+  std::vector<Plot> plots;
+  plots.push_back(with_tokens(make_plot("heatmap", "logit_lens_top_prob", "Logit lens: top token and its probability",
+                                        result.top_probs.select(-1, 0), tokens, layers, "position", "layer",
+                                        "top-token probability")));
+  plots.push_back(with_tokens(make_plot("heatmap", "logit_lens_kl", "Logit lens: KL(p_layer ‖ p_final)", result.kl,
+                                        tokens, layers, "position", "layer", "KL (nats)")));
+  plots.push_back(with_tokens(make_plot("heatmap", "logit_lens_target_prob", "Logit lens: probability of " + target,
+                                        result.target_prob, tokens, layers, "position", "layer", "probability")));
+  plots.push_back(make_plot("line", "logit_lens_target_by_layer",
+                            "Probability of " + target + " at the last position, by layer", result.target_prob.select(1, -1),
+                            layers, {}, "layer", "probability"));
+
   const at::Tensor layer_index = at::tensor(std::vector<int64_t>(result.layers.begin(), result.layers.end()));
   at::Tensor table = at::stack({layer_index.view({rows, 1, 1}).expand({rows, T, k}).to(at::kFloat),
                                 at::arange(T).view({1, T, 1}).expand({rows, T, k}).to(at::kFloat),
@@ -98,7 +126,7 @@ Analysis logit_lens_analysis() {
         ParamSpec::integer("top_k", "Top k", 5, 1, std::min<int64_t>(50, std::max<int64_t>(m.d_vocab, 1)),
                            "Tokens listed per layer and position."),
         ParamSpec::of(ParamType::token, "target", "Target token", "",
-                      "One token whose probability is tracked (optional)."),
+                      "The token whose probability is tracked; empty: the model's final prediction at the last position."),
         ParamSpec::boolean("include_embed", "Include embedding", true, "Also read the embedding as layer 'embed'."),
     };
   };
@@ -112,7 +140,8 @@ Analysis logit_lens_analysis() {
     AnalysisOutput out{to_plots(r)};
     // The last position's KL per layer: how early the final prediction forms.
     out.summary = {{"layers", r.layer_names}, {"kl_last_position", to_floats(r.kl.select(1, -1))}};
-    if (p.target) out.summary["target_prob_last_position"] = to_floats(r.target_prob.select(1, -1));
+    out.summary["target"] = *r.target;
+    out.summary["target_prob_last_position"] = to_floats(r.target_prob.select(1, -1));
     return out;
   };
   return a;

@@ -28,9 +28,10 @@ struct LogitLensResult {
   std::vector<int> layers;               // per row: the block index, -1 for the embedding
   std::vector<std::string> layer_names;  // per row: "embed", "L0", "L1", ...
   at::Tensor kl;                         // [rows, T]: KL(p_l ‖ p_final), nats
-  std::optional<int64_t> target;
+  std::optional<int64_t> target;         // the one asked for, else the final prediction at the last position
+  bool target_is_prediction = false;     // no target was asked for
   std::string target_string;
-  at::Tensor target_prob;                // [rows, T]; undefined without a target
+  at::Tensor target_prob;                // [rows, T]
   at::Tensor top_ids;                    // [rows, T, k] int64
   at::Tensor top_probs;                  // [rows, T, k]
   std::vector<std::string> top_strings;  // [rows * T * k]: token strings of top_ids
@@ -38,8 +39,11 @@ struct LogitLensResult {
 
 LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, const Progress& progress);
 
-// /plots/logit_lens_kl: heatmap [layer row, position];
-// /plots/logit_lens_target_prob: heatmap [layer row, position] (with a target);
+// /plots/logit_lens_top_prob: heatmap [layer row, position] of the top token's
+//   probability, the token written in each cell (cell_text) and the top k in cell_notes;
+// /plots/logit_lens_kl: heatmap [layer row, position], the same cell text and notes;
+// /plots/logit_lens_target_prob: heatmap [layer row, position], the same cell text and notes;
+// /plots/logit_lens_target_by_layer: line over layer rows at the last position;
 // /plots/logit_lens_top_tokens: table in long form, one row per (layer,
 //   position, rank) in that order, columns x = layer (-1 = embed), position,
 //   rank (1 = most likely), token_id, probability; row labels y = the

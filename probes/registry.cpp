@@ -23,10 +23,11 @@ Analysis prune_curve_analysis();
 Analysis logit_attribution_analysis();
 Analysis activation_patching_analysis();
 Analysis generate_analysis();
+Analysis activation_analysis();
 
 const std::vector<Analysis>& analyses() {
   static const std::vector<Analysis> all = {
-      next_token_analysis(),   attention_pattern_analysis(), residual_norms_analysis(),
+      next_token_analysis(),   attention_pattern_analysis(), activation_analysis(), residual_norms_analysis(),
       logit_lens_analysis(),   contributions_analysis(),     attention_heads_analysis(),
       backpatch_analysis(),    backpatch_dataset_analysis(), head_svd_analysis(),
       composition_analysis(),  ablate_analysis(),            importance_analysis(),

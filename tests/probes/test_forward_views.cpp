@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/model_fixtures.h"
+#include "probes/activation.h"
 #include "probes/attention.h"
 #include "probes/next_token.h"
 #include "probes/residual_norms.h"
@@ -51,6 +52,32 @@ TEST(AttentionPattern, IsTheCapturedPatternOfTheHead) {
     for (int64_t k = 0; k < 6; ++k) EXPECT_FLOAT_EQ(plots[0].at(q, k), pattern[3][q][k].item<float>());
   for (int64_t h = 0; h < pattern.size(0); ++h) EXPECT_FLOAT_EQ(plots[1].at(h, 2), pattern[h][5][2].item<float>());
   EXPECT_THROW(attention_pattern(*model, kTokens, {2, 0}, {}), Error);
+}
+
+TEST(Activation, IsTheCapturedTensorWithThePositionFirst) {
+  auto model = test::reference_model("llama_gqa");
+  RunOptions o;
+  o.capture = NameFilter("blocks\\.1\\.(hook_resid_post|attn\\.hook_pattern|attn\\.hook_z)");
+  const ActivationCache cache = model->run(kTokens, o).cache;
+  for (const std::string hook : {"blocks.1.hook_resid_post", "blocks.1.attn.hook_pattern", "blocks.1.attn.hook_z"}) {
+    const Activation r = activation(*model, kTokens, hook, {});
+    at::Tensor expected = cache.get(hook).cpu();
+    EXPECT_EQ(r.shape, expected.sizes().vec()) << hook;
+    // The pattern's query dimension is the position: [heads, q, k] -> [q, heads * k].
+    if (hook.find("pattern") != std::string::npos) expected = expected.permute({1, 0, 2});
+    expected = expected.reshape({6, -1});
+    const std::vector<Plot> plots = to_plots(r);
+    ASSERT_EQ(plots.size(), 2u);
+    ASSERT_EQ(plots[0].shape, (std::vector<int64_t>{6, expected.size(1)})) << hook;
+    for (int64_t t = 0; t < 6; ++t) {
+      EXPECT_NEAR(plots[1].data[size_t(t)], expected[t].norm().item<float>(), 1e-5) << hook;
+      for (int64_t c = 0; c < expected.size(1); c += 7)
+        EXPECT_FLOAT_EQ(plots[0].at(t, c), expected[t][c].item<float>()) << hook << " " << t << " " << c;
+    }
+  }
+  EXPECT_THROW(activation(*model, kTokens, "blocks.1.hook_nothing", {}), Error);
+  EXPECT_THROW(activation(*model, kTokens, "blocks.1.hook_resid_post|.*", {}), Error);
+  EXPECT_THROW(activation(*model, {}, "blocks.1.hook_resid_post", {}), Error);
 }
 
 TEST(ResidualNorms, AreTheNormsOfTheResidualStream) {

@@ -84,6 +84,18 @@ TEST(LogitLens, StopsWhenCancelled) {
   EXPECT_THROW(probes::logit_lens(*model, params, progress), Cancelled);
 }
 
+TEST(LogitLens, WithoutATargetFollowsTheFinalPrediction) {
+  auto model = test::reference_model("llama_gqa");
+  probes::LogitLensParams params;
+  params.tokens = kTokens;
+  const probes::LogitLensResult result = probes::logit_lens(*model, params, {});
+  ASSERT_TRUE(result.target.has_value());
+  EXPECT_TRUE(result.target_is_prediction);
+  EXPECT_EQ(*result.target, model->run(kTokens).logits[-1].argmax().item<int64_t>());
+  // At the last layer and position the target is the top token.
+  EXPECT_FLOAT_EQ(result.target_prob[-1][-1].item<float>(), result.top_probs[-1][-1][0].item<float>());
+}
+
 TEST(LogitLens, CliWritesThePlotLayout) {
   test::TempDir dir;
   const std::string out = dir.file("l.h5");
@@ -96,6 +108,11 @@ TEST(LogitLens, CliWritesThePlotLayout) {
   EXPECT_EQ(kl.shape, (std::vector<int64_t>{3, 4}));
   EXPECT_EQ(kl.y.labels, (std::vector<std::string>{"embed", "L0", "L1"}));
   EXPECT_EQ(plots.at("logit_lens_target_prob").shape, (std::vector<int64_t>{3, 4}));
+  EXPECT_EQ(plots.at("logit_lens_target_by_layer").shape, (std::vector<int64_t>{3}));
+  // The standard figure: the top token written in each cell, its probability the colour, the top k on hover.
+  const Plot& figure = plots.at("logit_lens_top_prob");
+  ASSERT_EQ(figure.cell_text.size(), 12u);
+  ASSERT_EQ(figure.cell_notes.size(), 12u);
   const Plot& top = plots.at("logit_lens_top_tokens");
   EXPECT_EQ(top.kind, "table");
   EXPECT_EQ(top.shape, (std::vector<int64_t>{3 * 4 * 2, 5}));
@@ -109,6 +126,10 @@ TEST(LogitLens, CliWritesThePlotLayout) {
   EXPECT_EQ(top.y.labels[row], "<" + std::to_string(int64_t(top.at(row, 3))) + ">");
   EXPECT_EQ(top.at(0, 0), -1);
   EXPECT_GE(top.at(row - 1, 4), top.at(row, 4));
+  const int64_t cell = 1 * 4 + 3;  // layer L0, position 3
+  EXPECT_EQ(figure.cell_text[cell], top.y.labels[size_t(cell * 2)]);
+  EXPECT_FLOAT_EQ(figure.at(1, 3), top.at(cell * 2, 4));
+  EXPECT_NE(figure.cell_notes[cell].find(top.y.labels[size_t(cell * 2 + 1)]), std::string::npos);
 }
 
 TEST(LogitLens, BadParametersGiveOneClearError) {

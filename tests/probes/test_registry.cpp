@@ -24,6 +24,7 @@ const std::string kPrompt = "the friend of the friend of Kisa is";
 const std::map<std::string, std::map<std::string, std::string>> kTyped = {
     {"next-token", {{"position", "2"}, {"top_k", "3"}}},
     {"attention-pattern", {{"head", "1:2"}}},
+    {"activation", {{"hook", "blocks.1.attn.hook_z"}}},
     {"logit-lens", {{"top_k", "3"}, {"target", "is"}, {"include_embed", "false"}}},
     {"contributions", {{"skip_layers", "false"}}},
     {"attention-heads", {{"induction_seq_len", "4"}, {"seed", "3"}}},
