@@ -1,7 +1,6 @@
 #include "views/chart_view.h"
 
 #include <QAreaSeries>
-#include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QCategoryAxis>
@@ -21,17 +20,9 @@ namespace glassbox::views {
 
 namespace {
 
-constexpr int kMaxPointMarkers = 60;     // more points are drawn as a plain line
-constexpr int kMaxCategoryLabels = 40;   // beyond this, label every k-th position
-constexpr int kUprightLabelLimit = 40;   // more categories: labels turned vertical
-constexpr int kUprightLabelChars = 40;   // as are labels longer than this together
-
-// Whether category labels are set vertically so that none is elided.
-bool vertical_labels(const QStringList& labels) {
-  int chars = 0;
-  for (const QString& label : labels) chars += static_cast<int>(label.size());
-  return labels.size() > kUprightLabelLimit || chars > kUprightLabelChars;
-}
+constexpr int kMaxPointMarkers = 60;  // more points are drawn as a plain line
+constexpr int kLabelGap = 10;         // pixels between two tick labels
+constexpr int kMaxLabelWidth = 110;   // longer labels are elided
 
 // Ticks on whole numbers when every x is one (layers, neurons pruned).
 void integer_ticks(QValueAxis* axis, double low, double high) {
@@ -53,7 +44,7 @@ QStringList unique_labels(const QStringList& labels) {
     QString candidate = label;
     for (int n = 2; seen.contains(candidate); ++n) candidate = QStringLiteral("%1 (%2)").arg(label).arg(n);
     seen.insert(candidate);
-    out << html(candidate);
+    out << candidate;
   }
   return out;
 }
@@ -87,6 +78,50 @@ ChartPlotView::ChartPlotView(const Plot& plot, QWidget* parent)
 }
 
 int ChartPlotView::series_count() const { return plot().shape.size() == 2 ? static_cast<int>(plot().shape[0]) : 1; }
+
+QCategoryAxis* ChartPlotView::label_axis(const QStringList& labels) {
+  category_axis_ = new QCategoryAxis;
+  category_axis_->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  category_axis_->setRange(-0.5, std::max<double>(double(labels.size()) - 0.5, 0.5));
+  QStringList elided;
+  for (const QString& label : labels) elided << fontMetrics().elidedText(label, Qt::ElideRight, kMaxLabelWidth);
+  labels_ = unique_labels(elided);
+  connect(chart_, &QChart::plotAreaChanged, this, &ChartPlotView::relabel);
+  relabel();
+  return category_axis_;
+}
+
+int ChartPlotView::label_width() const {
+  const QFontMetrics fm(category_axis_->labelsFont());
+  int widest = 0;
+  for (const QString& label : labels_) widest = std::max(widest, fm.horizontalAdvance(label));
+  return widest;
+}
+
+void ChartPlotView::relabel() {
+  const int n = static_cast<int>(labels_.size());
+  const double available = chart_->plotArea().width() > 0 ? chart_->plotArea().width() : std::max(width(), 200) - 80;
+  const int step = std::max(1, static_cast<int>(std::ceil(n * double(label_width() + kLabelGap) / std::max(available, 1.0))));
+  if (step == label_step_ && !category_axis_->categoriesLabels().isEmpty()) return;
+  label_step_ = step;
+  for (const QString& label : category_axis_->categoriesLabels()) category_axis_->remove(label);
+  for (int i = 0; i < n; i += step) category_axis_->append(html(labels_[i]), double(i));
+}
+
+QStringList ChartPlotView::x_tick_labels() const {
+  if (!category_axis_) return {};
+  QStringList shown;
+  for (int i = 0; i < labels_.size(); i += label_step_) shown << labels_[i];
+  return shown;
+}
+
+bool ChartPlotView::x_tick_labels_fit() const {
+  if (!category_axis_) return true;
+  // Neighbouring labels stand label_step_ categories apart, each category plotArea / n wide.
+  const int n = static_cast<int>(labels_.size());
+  const double spacing = label_step_ * chart_->plotArea().width() / std::max(n, 1);
+  return category_axis_->labelsAngle() == 0 && (n <= label_step_ || spacing + 0.5 >= label_width() + kLabelGap);
+}
 
 QString ChartPlotView::series_name(int s) const {
   if (s < static_cast<int>(plot().series.size())) return QString::fromStdString(plot().series[size_t(s)]);
@@ -136,16 +171,9 @@ void LineChartView::build_lines() {
   QAbstractAxis* x_axis = nullptr;
   if (!p.x.labels.empty()) {
     // Labelled positions (tokens, layers): a category axis at 0..n-1.
-    auto* axis = new QCategoryAxis;
-    axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     QStringList labels;
     for (int64_t i = 0; i < n; ++i) labels << axis_text(p.x, i);
-    labels = unique_labels(labels);
-    const int64_t step = std::max<int64_t>(1, (n + kMaxCategoryLabels - 1) / kMaxCategoryLabels);
-    for (int64_t i = 0; i < n; i += step) axis->append(labels[int(i)], double(i));
-    axis->setRange(-0.5, std::max<double>(double(n) - 0.5, 0.5));
-    if (vertical_labels(labels)) axis->setLabelsAngle(-90);
-    x_axis = axis;
+    x_axis = label_axis(labels);
   } else {
     auto* axis = new QValueAxis;
     double x_low = n ? x_of(0) : 0, x_high = n ? x_of(n - 1) : 1;
@@ -250,12 +278,11 @@ BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(pl
   }
   chart()->addSeries(bars);
 
+  // Bars stand at 0..n-1 on a category axis, so that its labels can be thinned.
   QStringList categories;
   for (int64_t i = 0; i < n; ++i) categories << axis_text(plot.x, i);
-  auto* x_axis = new QBarCategoryAxis;
-  x_axis->append(unique_labels(categories));
+  QCategoryAxis* x_axis = label_axis(categories);
   x_axis->setTitleText(html(plot.x_label));
-  if (vertical_labels(categories)) x_axis->setLabelsAngle(-90);
   QValueAxis* y_axis = value_axis(low, high, y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);
   chart()->addAxis(y_axis, Qt::AlignLeft);

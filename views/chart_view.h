@@ -5,6 +5,7 @@
 #include "views/plot_view.h"
 
 QT_BEGIN_NAMESPACE
+class QCategoryAxis;
 class QChart;
 class QChartView;
 QT_END_NAMESPACE
@@ -18,6 +19,12 @@ class ChartPlotView : public PlotView {
  public:
   QChart* chart() const { return chart_; }
   QSize sizeHint() const override { return {640, 420}; }
+  // The x tick labels drawn now: on a labelled axis every k-th label, k chosen
+  // from the plot's width so that horizontal labels never overlap (Qt Charts
+  // would otherwise elide them, to "⋮" when turned vertical). Empty on a numeric axis.
+  QStringList x_tick_labels() const;
+  // Whether the labels drawn fit side by side in the plot area.
+  bool x_tick_labels_fit() const;
 
  protected:
   ChartPlotView(const Plot& plot, QWidget* parent);
@@ -28,10 +35,18 @@ class ChartPlotView : public PlotView {
   int64_t point_count() const { return plot().shape.empty() ? 0 : plot().shape.back(); }
   QString y_title() const;
   void show_read_out(const QString& text);
+  // A category axis at 0..n-1 for labelled x positions (tokens, layers), labelled as the width allows.
+  QCategoryAxis* label_axis(const QStringList& labels);
 
  private:
+  void relabel();
+  int label_width() const;
+
   QChart* chart_;
   QChartView* chart_view_;
+  QCategoryAxis* category_axis_ = nullptr;
+  QStringList labels_;  // every label of the category axis (plain text; escaped when drawn)
+  int label_step_ = 1;
 };
 
 class LineChartView : public ChartPlotView {

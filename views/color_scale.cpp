@@ -1,5 +1,6 @@
 #include "views/color_scale.h"
 
+#include <QStringList>
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -37,35 +38,136 @@ QColor interpolate(const Stop (&stops)[N], double t) {
 
 }  // namespace
 
-ColorScale::ColorScale(Kind kind, double low, double high) : kind_(kind), low_(low), high_(high) {}
+bool ScaleOptions::is_default() const {
+  return mapping == Mapping::linear && clip_percentile >= 100 && !per_row && excluded_rows.empty() &&
+         excluded_columns.empty();
+}
+
+namespace {
+
+const char* const kMappingNames[] = {"linear", "log", "symlog"};
+
+QString join(const std::set<int>& indices) {
+  QStringList parts;
+  for (int i : indices) parts << QString::number(i);
+  return parts.join(',');
+}
+
+std::set<int> split(const QString& text) {
+  std::set<int> indices;
+  for (const QString& part : text.split(',', Qt::SkipEmptyParts)) {
+    bool number = false;
+    const int i = part.toInt(&number);
+    if (number && i >= 0) indices.insert(i);
+  }
+  return indices;
+}
+
+}  // namespace
+
+QString ScaleOptions::to_text() const {
+  return QStringLiteral("mapping=%1;clip=%2;per_row=%3;rows=%4;columns=%5")
+      .arg(kMappingNames[static_cast<int>(mapping)])
+      .arg(clip_percentile)
+      .arg(per_row ? 1 : 0)
+      .arg(join(excluded_rows), join(excluded_columns));
+}
+
+ScaleOptions ScaleOptions::from_text(const QString& text) {
+  ScaleOptions o;
+  for (const QString& field : text.split(';', Qt::SkipEmptyParts)) {
+    const QString key = field.section('=', 0, 0), value = field.section('=', 1);
+    if (key == "mapping") {
+      for (int m = 0; m < 3; ++m)
+        if (value == kMappingNames[m]) o.mapping = static_cast<Mapping>(m);
+    } else if (key == "clip") {
+      bool number = false;
+      const double p = value.toDouble(&number);
+      if (number && p >= 50 && p <= 100) o.clip_percentile = p;
+    } else if (key == "per_row") {
+      o.per_row = value == "1";
+    } else if (key == "rows") {
+      o.excluded_rows = split(value);
+    } else if (key == "columns") {
+      o.excluded_columns = split(value);
+    }
+  }
+  return o;
+}
+
+ColorScale::ColorScale(Kind kind, double low, double high, Mapping mapping)
+    : kind_(kind), low_(low), high_(high), mapping_(mapping) {
+  // A log scale needs a positive range; a sequential one over values near zero starts at a thousandth of the top.
+  if (mapping_ == Mapping::log && kind_ == Kind::diverging) mapping_ = Mapping::symlog;
+  if (mapping_ == Mapping::log) {
+    if (!(high_ > 0)) mapping_ = Mapping::linear;
+    else low_ = std::max(low_, high_ * 1e-3);
+  }
+  if (mapping_ == Mapping::symlog) linear_width_ = std::max({std::abs(low_), std::abs(high_), 1e-30}) * 1e-3;
+}
 
 ColorScale ColorScale::for_values(const std::vector<float>& values) {
-  double low = INFINITY, high = -INFINITY;
-  for (float v : values) {
-    if (!std::isfinite(v)) continue;
-    low = std::min(low, static_cast<double>(v));
-    high = std::max(high, static_cast<double>(v));
-  }
-  if (low > high) return ColorScale(Kind::sequential, 0, 1);  // nothing finite
-  if (low < 0 && high > 0) {
-    const double limit = std::max(-low, high);
-    return ColorScale(Kind::diverging, -limit, limit);
-  }
-  return ColorScale(Kind::sequential, low, high);
+  return fit(values, 100, Mapping::linear);
 }
 
 ColorScale ColorScale::diverging_for(const std::vector<float>& values) {
-  double limit = 0;
-  for (float v : values)
-    if (std::isfinite(v)) limit = std::max(limit, std::abs(static_cast<double>(v)));
-  // Identical runs give limit 0: the bar then reads 0, not -0.
-  return ColorScale(Kind::diverging, limit > 0 ? -limit : 0.0, limit);
+  return fit(values, 100, Mapping::linear, true);
+}
+
+ColorScale ColorScale::fit(std::vector<float> values, double clip_percentile, Mapping mapping, bool diverging) {
+  values.erase(std::remove_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); }), values.end());
+  if (values.empty()) return diverging ? ColorScale(Kind::diverging, 0, 0, mapping) : ColorScale(Kind::sequential, 0, 1, mapping);
+  const bool both_signs = *std::min_element(values.begin(), values.end()) < 0 &&
+                          *std::max_element(values.begin(), values.end()) > 0;
+  // The value below which a fraction q of the values lie.
+  auto quantile = [&values](double q) {
+    const size_t k = std::min(values.size() - 1, static_cast<size_t>(std::llround(q * double(values.size() - 1))));
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
+    return static_cast<double>(values[k]);
+  };
+  const double keep = std::clamp(clip_percentile, 50.0, 100.0) / 100;
+  if (diverging || both_signs) {
+    for (float& v : values) v = std::abs(v);
+    const double limit = quantile(keep);
+    return ColorScale(Kind::diverging, limit > 0 ? -limit : 0.0, limit, mapping);
+  }
+  const double high = quantile(keep), low = quantile(1 - keep);
+  return ColorScale(Kind::sequential, low, high, mapping);
+}
+
+double ColorScale::mapped(double v) const {
+  switch (mapping_) {
+    case Mapping::log: return std::log10(std::max(v, low_));
+    case Mapping::symlog: return std::copysign(std::log1p(std::abs(v) / linear_width_), v);
+    case Mapping::linear: break;
+  }
+  return v;
+}
+
+double ColorScale::unmapped(double m) const {
+  switch (mapping_) {
+    case Mapping::log: return std::pow(10.0, m);
+    case Mapping::symlog: return std::copysign(std::expm1(std::abs(m)) * linear_width_, m);
+    case Mapping::linear: break;
+  }
+  return m;
+}
+
+double ColorScale::position(double value) const {
+  const double lo = mapped(low_), hi = mapped(high_);
+  // A constant field sits in the middle of the map.
+  if (!(hi > lo)) return 0.5;
+  return std::clamp((mapped(std::clamp(value, low_, high_)) - lo) / (hi - lo), 0.0, 1.0);
+}
+
+double ColorScale::value_at(double position) const {
+  const double lo = mapped(low_), hi = mapped(high_);
+  return unmapped(lo + std::clamp(position, 0.0, 1.0) * (hi - lo));
 }
 
 QColor ColorScale::color(double value) const {
   if (std::isnan(value)) return nan_color();
-  // A constant field sits in the middle of the map.
-  const double t = high_ > low_ ? (value - low_) / (high_ - low_) : 0.5;
+  const double t = position(value);
   return kind_ == Kind::diverging ? interpolate(kDiverging, t) : interpolate(kSequential, t);
 }
 

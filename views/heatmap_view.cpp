@@ -1,6 +1,11 @@
 #include "views/heatmap_view.h"
 
+#include <QActionGroup>
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
 #include <QImage>
+#include <QKeyEvent>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPainter>
@@ -35,14 +40,53 @@ HeatmapView::HeatmapView(const Plot& plot, QWidget* parent)
     : HeatmapView(plot, ColorScale::for_values(plot.data), parent) {}
 
 HeatmapView::HeatmapView(const Plot& plot, const ColorScale& scale, QWidget* parent)
-    : PlotView(plot, parent), scale_(scale) {
+    : PlotView(plot, parent), given_scale_(scale), scale_(scale) {
   if (plot.shape.size() == 2) {
     rows_ = static_cast<int>(plot.shape[0]);
     columns_ = static_cast<int>(plot.shape[1]);
   }
+  // Measured once: hovering and painting a 1,000-token axis must not measure every label each time.
+  const QFontMetrics fm = fontMetrics();
+  for (int r = 0; r < rows_; ++r) label_width_y_ = std::max(label_width_y_, fm.horizontalAdvance(label(plot.y, r)));
+  for (int c = 0; c < columns_; ++c) label_width_x_ = std::max(label_width_x_, fm.horizontalAdvance(label(plot.x, c)));
   zoom_to_fit();
   setMouseTracking(true);
+  setFocusPolicy(Qt::StrongFocus);
   setAttribute(Qt::WA_OpaquePaintEvent);
+}
+
+void HeatmapView::set_scale_options(const ScaleOptions& options) {
+  options_ = options;
+  refit();
+  update();
+  emit scale_options_changed(options_);
+}
+
+void HeatmapView::refit() {
+  row_scales_.clear();
+  if (options_.is_default()) {
+    scale_ = given_scale_;
+    return;
+  }
+  const bool diverging = given_scale_.kind() == ColorScale::Kind::diverging;
+  auto kept = [&](int r0, int r1) {
+    std::vector<float> values;
+    for (int r = r0; r < r1; ++r) {
+      if (options_.excluded_rows.count(r)) continue;
+      for (int c = 0; c < columns_; ++c)
+        if (!options_.excluded_columns.count(c)) values.push_back(value(r, c));
+    }
+    return values;
+  };
+  scale_ = ColorScale::fit(kept(0, rows_), options_.clip_percentile, options_.mapping, diverging);
+  if (options_.per_row)
+    for (int r = 0; r < rows_; ++r)
+      row_scales_.push_back(ColorScale::fit(kept(r, r + 1), options_.clip_percentile, options_.mapping, diverging));
+}
+
+QColor HeatmapView::cell_color(int row, int column) const {
+  const ColorScale& scale = row_scales_.empty() ? scale_ : row_scales_[size_t(row)];
+  return scale.color(value(row, column));
 }
 
 void HeatmapView::zoom_to_fit() {
@@ -66,15 +110,12 @@ HeatmapView::Layout HeatmapView::layout() const {
     top += l.title.height() + 4;
   }
 
-  int y_label_width = 0;
-  for (int r = row0_; r < row1_; ++r) y_label_width = std::max(y_label_width, fm.horizontalAdvance(label(p.y, r)));
-  int x_label_width = 0;
-  for (int c = col0_; c < col1_; ++c) x_label_width = std::max(x_label_width, fm.horizontalAdvance(label(p.x, c)));
+  const int y_label_width = label_width_y_, x_label_width = label_width_x_;
 
   const int y_title = p.y_label.empty() ? 0 : fm.height() + 4;
   const int x_title = p.x_label.empty() ? 0 : fm.height() + 4;
-  const QString low = value_text(scale_.low()), high = value_text(scale_.high());
-  const int tick_width = std::max(fm.horizontalAdvance(low), fm.horizontalAdvance(high));
+  int tick_width = 0;
+  for (const auto& tick : bar_ticks()) tick_width = std::max(tick_width, fm.horizontalAdvance(tick.second));
   const int bar_band = 10 + kColorBarWidth + 4 + tick_width + (p.value_label.empty() ? 0 : fm.height() + 6);
 
   l.y_label_band = y_label_width + 6;
@@ -123,9 +164,13 @@ QString HeatmapView::describe_cell(int row, int column) const {
   auto named = [](const std::string& name, const char* fallback) {
     return name.empty() ? QString(fallback) : QString::fromStdString(name);
   };
-  return QStringLiteral("%1 %2  ·  %3 %4  ·  %5 = %6")
-      .arg(named(p.y_label, "row"), axis_text(p.y, row), named(p.x_label, "column"), axis_text(p.x, column),
-           named(p.value_label, "value"), value_text(value(row, column)));
+  QString text = QStringLiteral("%1 %2  ·  %3 %4  ·  %5 = %6")
+                     .arg(named(p.y_label, "row"), axis_text(p.y, row), named(p.x_label, "column"),
+                          axis_text(p.x, column), named(p.value_label, "value"), value_text(value(row, column)));
+  const size_t cell = size_t(row) * size_t(columns_) + size_t(column);
+  if (cell < p.cell_text.size()) text += QStringLiteral("  ·  ") + QString::fromStdString(p.cell_text[cell]);
+  if (cell < p.cell_notes.size()) text += "\n" + QString::fromStdString(p.cell_notes[cell]);
+  return text;
 }
 
 void HeatmapView::paintEvent(QPaintEvent*) {
@@ -147,6 +192,19 @@ void HeatmapView::paintEvent(QPaintEvent*) {
     return;
   }
   paint_cells(painter, l.cells);
+  paint_cell_text(painter, l.cells);
+  if (current_row_ >= 0 && hasFocus()) {
+    // The keyboard's selection and current cell.
+    const int top = std::min(current_row_, anchor_row_), bottom = std::max(current_row_, anchor_row_);
+    const int left = std::min(current_column_, anchor_column_), right = std::max(current_column_, anchor_column_);
+    const QRect a = cell_rect(std::clamp(top, row0_, row1_ - 1), std::clamp(left, col0_, col1_ - 1));
+    const QRect b = cell_rect(std::clamp(bottom, row0_, row1_ - 1), std::clamp(right, col0_, col1_ - 1));
+    painter.setPen(QPen(palette().color(QPalette::Highlight), 1, Qt::DashLine));
+    if (!a.isNull() && !b.isNull()) painter.drawRect(a.united(b));
+    const QRect current = cell_rect(current_row_, current_column_);
+    painter.setPen(QPen(palette().color(QPalette::Highlight), 2));
+    if (!current.isNull()) painter.drawRect(current);
+  }
   paint_axes(painter, l);
   paint_color_bar(painter, l.color_bar);
 }
@@ -157,7 +215,7 @@ void HeatmapView::paint_cells(QPainter& painter, const QRect& cells) const {
     QImage image(n_columns, n_rows, QImage::Format_RGB32);
     for (int r = 0; r < n_rows; ++r) {
       auto* line = reinterpret_cast<QRgb*>(image.scanLine(r));
-      for (int c = 0; c < n_columns; ++c) line[c] = scale_.color(value(row0_ + r, col0_ + c)).rgb();
+      for (int c = 0; c < n_columns; ++c) line[c] = cell_color(row0_ + r, col0_ + c).rgb();
     }
     painter.drawImage(cells, image);
     return;
@@ -170,10 +228,36 @@ void HeatmapView::paint_cells(QPainter& painter, const QRect& cells) const {
     for (int c = 0; c < n_columns; ++c) {
       const QRect cell(QPoint(xs[size_t(c)], ys[size_t(r)]), QPoint(xs[size_t(c) + 1] - 1, ys[size_t(r) + 1] - 1));
       const float v = value(row0_ + r, col0_ + c);
-      painter.fillRect(cell, scale_.color(v));
+      painter.fillRect(cell, cell_color(row0_ + r, col0_ + c));
       if (std::isnan(v) && cell.width() >= 8 && cell.height() >= 8) painter.fillRect(cell, hatch);
     }
   }
+}
+
+void HeatmapView::paint_cell_text(QPainter& painter, const QRect& cells) const {
+  const std::vector<std::string>& text = plot().cell_text;
+  if (text.empty()) return;
+  QFont small = font();
+  small.setPointSizeF(std::max(6.0, font().pointSizeF() * 0.85));
+  const QFontMetrics fm(small);
+  const auto xs = column_edges(cells);
+  const auto ys = row_edges(cells);
+  // Only when a cell has room for a few characters; hover shows the rest.
+  if (xs[1] - xs[0] < fm.horizontalAdvance("MMM") || ys[1] - ys[0] < fm.height()) return;
+  painter.save();
+  painter.setFont(small);
+  for (int r = row0_; r < row1_; ++r) {
+    for (int c = col0_; c < col1_; ++c) {
+      const size_t i = size_t(c - col0_), j = size_t(r - row0_);
+      const QRect cell(QPoint(xs[i] + 2, ys[j]), QPoint(xs[i + 1] - 3, ys[j + 1] - 1));
+      // Dark text on light cells, light on dark.
+      const QColor fill = cell_color(r, c);
+      painter.setPen(0.299 * fill.redF() + 0.587 * fill.greenF() + 0.114 * fill.blueF() > 0.5 ? Qt::black : Qt::white);
+      const QString t = QString::fromStdString(text[size_t(r) * size_t(columns_) + size_t(c)]);
+      painter.drawText(cell, Qt::AlignCenter, fm.elidedText(t, Qt::ElideRight, cell.width()));
+    }
+  }
+  painter.restore();
 }
 
 void HeatmapView::paint_axes(QPainter& painter, const Layout& l) const {
@@ -225,43 +309,66 @@ void HeatmapView::paint_axes(QPainter& painter, const Layout& l) const {
   }
 }
 
+ColorScale HeatmapView::bar_scale() const {
+  // Per-row scales share one bar from each row's low to its high.
+  if (row_scales_.empty()) return scale_;
+  return ColorScale(scale_.kind(), scale_.kind() == ColorScale::Kind::diverging ? -1 : 0, 1);
+}
+
+std::vector<std::pair<double, QString>> HeatmapView::bar_ticks() const {
+  // Both ends and the middle (zero on a linear diverging map).
+  if (!row_scales_.empty()) return {{0.0, tr("row low")}, {1.0, tr("row high")}};
+  std::vector<std::pair<double, QString>> ticks = {{0.0, value_text(scale_.low())}, {1.0, value_text(scale_.high())}};
+  if (scale_.high() > scale_.low()) {
+    const double middle = scale_.value_at(0.5);
+    ticks.emplace_back(0.5, value_text(std::abs(middle) < 1e-9 * (scale_.high() - scale_.low()) ? 0.0 : middle));
+  }
+  return ticks;
+}
+
 void HeatmapView::paint_color_bar(QPainter& painter, const QRect& bar) const {
   const QFontMetrics fm = fontMetrics();
+  const ColorScale scale = bar_scale();
   for (int y = bar.top(); y <= bar.bottom(); ++y) {
     const double t = bar.height() > 1 ? double(bar.bottom() - y) / (bar.height() - 1) : 0.5;
-    painter.setPen(scale_.color(scale_.low() + t * (scale_.high() - scale_.low())));
+    painter.setPen(scale.color(scale.value_at(t)));
     painter.drawLine(bar.left(), y, bar.right(), y);
   }
   painter.setPen(palette().color(QPalette::Mid));
   painter.drawRect(bar.adjusted(0, 0, -1, -1));
   painter.setPen(palette().color(QPalette::Text));
 
-  // Ticks at both ends, and at zero on a diverging map.
-  std::vector<double> ticks = {scale_.low(), scale_.high()};
-  if (scale_.kind() == ColorScale::Kind::diverging) ticks.push_back(0.0);
   int tick_width = 0;
-  for (double v : ticks) {
-    const double t = scale_.high() > scale_.low() ? (v - scale_.low()) / (scale_.high() - scale_.low()) : 0.5;
+  for (const auto& [t, text] : bar_ticks()) {
     const int y = bar.bottom() - static_cast<int>(std::lround(t * (bar.height() - 1)));
-    const QString text = value_text(v);
     tick_width = std::max(tick_width, fm.horizontalAdvance(text));
     const int text_top = std::clamp(y - fm.height() / 2, bar.top() - fm.height() / 2, bar.bottom() - fm.height() / 2);
     painter.drawText(QRect(bar.right() + 5, text_top, 200, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, text);
   }
-  if (!plot().value_label.empty()) {
+  QString title = QString::fromStdString(plot().value_label);
+  static const char* const kMappingSuffix[] = {"", " (log)", " (symmetric log)"};
+  title += tr(kMappingSuffix[static_cast<int>(scale_.mapping())]);
+  if (options_.clip_percentile < 100) title += tr(" (clipped at %1%)").arg(options_.clip_percentile);
+  if (!title.isEmpty()) {
     painter.save();
     painter.translate(bar.right() + 8 + tick_width, bar.bottom());
     painter.rotate(-90);
     painter.drawText(QRect(0, 0, bar.height(), fm.height() + 4), Qt::AlignCenter,
-                     fm.elidedText(QString::fromStdString(plot().value_label), Qt::ElideRight, bar.height()));
+                     fm.elidedText(title, Qt::ElideRight, bar.height()));
     painter.restore();
   }
 }
 
-QString HeatmapView::view_state() const { return QString("%1,%2,%3,%4").arg(row0_).arg(row1_).arg(col0_).arg(col1_); }
+QString HeatmapView::view_state() const {
+  QString state = QString("%1,%2,%3,%4").arg(row0_).arg(row1_).arg(col0_).arg(col1_);
+  if (!options_.is_default()) state += ";" + options_.to_text();
+  return state;
+}
 
 void HeatmapView::restore_view_state(const QString& state) {
-  const QStringList parts = state.split(',');
+  const int split = static_cast<int>(state.indexOf(';'));
+  if (split >= 0) set_scale_options(ScaleOptions::from_text(state.mid(split + 1)));
+  const QStringList parts = state.left(split).split(',');
   if (parts.size() != 4) return;
   int window[4];
   for (int i = 0; i < 4; ++i) {
@@ -332,7 +439,10 @@ void HeatmapView::mouseReleaseEvent(QMouseEvent* event) {
   if (event->button() != Qt::LeftButton) return;
   dragging_ = false;
   int row = 0, column = 0;
-  if (!dragged_ && cell_at(event->position().toPoint(), &row, &column)) emit cell_clicked(row, column);
+  if (!dragged_ && cell_at(event->position().toPoint(), &row, &column)) {
+    set_current_cell(row, column, event->modifiers() & Qt::ShiftModifier);
+    emit cell_clicked(row, column);
+  }
 }
 
 void HeatmapView::mouseDoubleClickEvent(QMouseEvent*) { zoom_to_fit(); }
@@ -341,10 +451,13 @@ void HeatmapView::wheelEvent(QWheelEvent* event) {
   const int notches = event->angleDelta().y() / 120;
   const QRect cells = layout().cells;
   if (notches == 0 || rows_ == 0 || columns_ == 0 || !cells.contains(event->position().toPoint())) return;
-  const double factor = std::pow(0.8, notches);  // wheel up zooms in
-  // Keep the cell under the mouse where it is.
-  const double fx = (event->position().x() - cells.left()) / std::max(cells.width(), 1);
-  const double fy = (event->position().y() - cells.top()) / std::max(cells.height(), 1);
+  // Keep the cell under the mouse where it is; wheel up zooms in.
+  zoom_by(std::pow(0.8, notches), (event->position().x() - cells.left()) / std::max(cells.width(), 1),
+          (event->position().y() - cells.top()) / std::max(cells.height(), 1));
+  event->accept();
+}
+
+void HeatmapView::zoom_by(double factor, double fx, double fy) {
   auto zoom = [factor](int& lo, int& hi, int n, double f) {
     const int span = hi - lo;
     int new_span = static_cast<int>(std::lround(span * factor));
@@ -358,11 +471,139 @@ void HeatmapView::wheelEvent(QWheelEvent* event) {
   zoom(col0_, col1_, columns_, fx);
   clamp_window();
   update();
-  event->accept();
 }
 
 void HeatmapView::leaveEvent(QEvent*) { emit hovered(QString()); }
 
-void HeatmapView::add_view_actions(QMenu& menu) { menu.addAction(tr("Zoom to fit"), this, &HeatmapView::zoom_to_fit); }
+void HeatmapView::show_cell(int row, int column) {
+  const int n_rows = row1_ - row0_, n_columns = col1_ - col0_;
+  if (row < row0_) row0_ = row;
+  if (row >= row0_ + n_rows) row0_ = row - n_rows + 1;
+  if (column < col0_) col0_ = column;
+  if (column >= col0_ + n_columns) col0_ = column - n_columns + 1;
+  row1_ = row0_ + n_rows;
+  col1_ = col0_ + n_columns;
+  clamp_window();
+}
+
+void HeatmapView::set_current_cell(int row, int column, bool extend) {
+  if (rows_ == 0 || columns_ == 0) return;
+  current_row_ = std::clamp(row, 0, rows_ - 1);
+  current_column_ = std::clamp(column, 0, columns_ - 1);
+  if (!extend || anchor_row_ < 0) {
+    anchor_row_ = current_row_;
+    anchor_column_ = current_column_;
+  }
+  show_cell(current_row_, current_column_);
+  emit hovered(describe_cell(current_row_, current_column_));
+  update();
+}
+
+QString HeatmapView::selection_tsv() const {
+  if (current_row_ < 0) return plot_tsv(plot(), row0_, row1_, col0_, col1_);  // nothing selected: the visible window
+  return plot_tsv(plot(), std::min(current_row_, anchor_row_), std::max(current_row_, anchor_row_) + 1,
+                  std::min(current_column_, anchor_column_), std::max(current_column_, anchor_column_) + 1);
+}
+
+void HeatmapView::keyPressEvent(QKeyEvent* event) {
+  const bool extend = event->modifiers() & Qt::ShiftModifier;
+  const int row = std::max(current_row_, 0), column = std::max(current_column_, 0);
+  const int page = std::max(1, row1_ - row0_ - 1);
+  switch (event->key()) {
+    case Qt::Key_Left: return set_current_cell(row, column - 1, extend);
+    case Qt::Key_Right: return set_current_cell(row, current_column_ < 0 ? 0 : column + 1, extend);
+    case Qt::Key_Up: return set_current_cell(row - 1, column, extend);
+    case Qt::Key_Down: return set_current_cell(current_row_ < 0 ? 0 : row + 1, column, extend);
+    case Qt::Key_PageUp: return set_current_cell(row - page, column, extend);
+    case Qt::Key_PageDown: return set_current_cell(row + page, column, extend);
+    case Qt::Key_Home: return set_current_cell(row, 0, extend);
+    case Qt::Key_End: return set_current_cell(row, columns_ - 1, extend);
+    case Qt::Key_Return:
+    case Qt::Key_Enter:
+    case Qt::Key_Space:
+      if (current_row_ >= 0) emit cell_clicked(current_row_, current_column_);
+      return;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal: return zoom_by(0.8, 0.5, 0.5);
+    case Qt::Key_Minus: return zoom_by(1.25, 0.5, 0.5);
+    case Qt::Key_0: return zoom_to_fit();
+    default: break;
+  }
+  if (event->matches(QKeySequence::Copy)) {
+    QApplication::clipboard()->setText(selection_tsv());
+    return;
+  }
+  PlotView::keyPressEvent(event);
+}
+
+void HeatmapView::contextMenuEvent(QContextMenuEvent* event) {
+  int row = 0, column = 0;
+  menu_cell_ = cell_at(event->pos(), &row, &column) ? QPoint(column, row) : QPoint(-1, -1);
+  PlotView::contextMenuEvent(event);
+  menu_cell_ = QPoint(-1, -1);
+}
+
+void HeatmapView::add_view_actions(QMenu& menu) {
+  menu.addAction(tr("Zoom to fit"), this, &HeatmapView::zoom_to_fit);
+  QMenu* scale = menu.addMenu(tr("Colour scale"));
+  auto* mappings = new QActionGroup(scale);
+  const std::pair<QString, ScaleOptions::Mapping> kinds[] = {{tr("Linear"), ScaleOptions::Mapping::linear},
+                                                             {tr("Logarithmic"), ScaleOptions::Mapping::log},
+                                                             {tr("Symmetric log"), ScaleOptions::Mapping::symlog}};
+  for (const auto& [name, mapping] : kinds) {
+    QAction* action = scale->addAction(name, this, [this, m = mapping] {
+      ScaleOptions o = options_;
+      o.mapping = m;
+      set_scale_options(o);
+    });
+    action->setCheckable(true);
+    action->setChecked(options_.mapping == mapping);
+    mappings->addAction(action);
+  }
+  scale->addSeparator();
+  auto* clips = new QActionGroup(scale);
+  for (double p : {100.0, 99.5, 99.0, 95.0}) {
+    QAction* action = scale->addAction(p >= 100 ? tr("Full range") : tr("Clip at the %1th percentile").arg(p), this,
+                                       [this, p] {
+                                         ScaleOptions o = options_;
+                                         o.clip_percentile = p;
+                                         set_scale_options(o);
+                                       });
+    action->setCheckable(true);
+    action->setChecked(options_.clip_percentile == p);
+    clips->addAction(action);
+  }
+  scale->addSeparator();
+  QAction* per_row = scale->addAction(tr("Normalise each row"), this, [this](bool on) {
+    ScaleOptions o = options_;
+    o.per_row = on;
+    set_scale_options(o);
+  });
+  per_row->setCheckable(true);
+  per_row->setChecked(options_.per_row);
+  if (menu_cell_.x() >= 0) {
+    const int row = menu_cell_.y(), column = menu_cell_.x();
+    scale->addSeparator();
+    scale->addAction(tr("Leave column %1 out of the scale").arg(axis_text(plot().x, column)), this, [this, column] {
+      ScaleOptions o = options_;
+      o.excluded_columns.insert(column);
+      set_scale_options(o);
+    });
+    scale->addAction(tr("Leave row %1 out of the scale").arg(axis_text(plot().y, row)), this, [this, row] {
+      ScaleOptions o = options_;
+      o.excluded_rows.insert(row);
+      set_scale_options(o);
+    });
+  }
+  if (!options_.excluded_rows.empty() || !options_.excluded_columns.empty())
+    scale->addAction(tr("Put every row and column back"), this, [this] {
+      ScaleOptions o = options_;
+      o.excluded_rows.clear();
+      o.excluded_columns.clear();
+      set_scale_options(o);
+    });
+  scale->addSeparator();
+  scale->addAction(tr("Reset"), this, [this] { set_scale_options({}); });
+}
 
 }  // namespace glassbox::views

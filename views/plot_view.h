@@ -26,8 +26,10 @@ class PlotView : public QWidget {
   virtual QString view_state() const { return {}; }
   virtual void restore_view_state(const QString&) {}
 
-  // The context menu: view actions (subclasses) followed by the exports.
+  // The context menu: view actions (subclasses), copying, then the exports.
   void show_context_menu(const QPoint& global_pos);
+  // The values shown (a heatmap's selection, a table's selected cells), tab-separated with their labels.
+  virtual QString values_tsv() const;
 
  signals:
   // A short description of what is under the mouse ("" when nothing is).
@@ -47,13 +49,19 @@ class PlotView : public QWidget {
 };
 
 // The view that fits the plot's kind: HeatmapView, LineChartView (line,
-// histogram), BarChartView or TableView.
+// histogram, and bar plots of more bars than can be seen apart), BarChartView or TableView.
 PlotView* make_plot_view(const Plot& plot, QWidget* parent = nullptr);
 
 // Exports; each throws glassbox::Error naming the file when it cannot write it.
 void export_hdf5(const QString& path, const std::vector<Plot>& plots, const PlotMeta& meta);
-void export_png(QWidget& widget, const QString& path);
+// The widget as shown, `scale` times its size in pixels (2: sharp on high-density screens and in print).
+QImage render_image(QWidget& widget, double scale);
+void export_png(QWidget& widget, const QString& path, double scale = 2);
 void export_svg(QWidget& widget, const QString& path, const QString& title);
+void export_pdf(QWidget& widget, const QString& path, const QString& title);
+// Rows [row0, row1) and columns [col0, col1) of a 2-D plot (or of a line/bar plot's series)
+// as tab-separated values: a header of column labels, then each row's label and values.
+QString plot_tsv(const Plot& plot, int row0, int row1, int col0, int col1);
 
 // Label text of entry i of an axis (core's axis_label: "3:␣the" on a token axis).
 QString axis_text(const Axis& axis, int64_t i);

@@ -1,60 +1,69 @@
 #include "views/table_view.h"
 
+#include <QAbstractTableModel>
+#include <QApplication>
+#include <QClipboard>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
-#include <QTableWidget>
+#include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
+#include <set>
 
 namespace glassbox::views {
 
 namespace {
 
-// Sorts by the number, not by its text; NaN sorts last.
-class NumberItem : public QTableWidgetItem {
+constexpr int kFitRowsLimit = 2000;  // more rows keep the default height (measuring each would take seconds)
+
+// The plot's cells; the sort role is the number itself, NaN last.
+class PlotTableModel : public QAbstractTableModel {
  public:
-  explicit NumberItem(double value) : QTableWidgetItem(value_text(value)), value_(value) {
-    setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  PlotTableModel(const Plot& plot, QObject* parent) : QAbstractTableModel(parent), plot_(plot) {
+    if (plot.shape.size() == 2) rows_ = static_cast<int>(plot.shape[0]), columns_ = static_cast<int>(plot.shape[1]);
   }
-  bool operator<(const QTableWidgetItem& other) const override {
-    const double b = static_cast<const NumberItem&>(other).value_;
-    if (std::isnan(value_)) return false;
-    return std::isnan(b) || value_ < b;
+  int rowCount(const QModelIndex& parent) const override { return parent.isValid() ? 0 : rows_; }
+  int columnCount(const QModelIndex& parent) const override { return parent.isValid() ? 0 : columns_; }
+  QVariant data(const QModelIndex& index, int role) const override {
+    const float v = plot_.at(index.row(), index.column());
+    switch (role) {
+      case Qt::DisplayRole: return value_text(v);
+      case Qt::UserRole: return std::isnan(v) ? INFINITY : double(v);
+      case Qt::TextAlignmentRole: return int(Qt::AlignRight | Qt::AlignVCenter);
+      case Qt::ToolTipRole:
+        return tooltip_text(QStringLiteral("%1  ·  %2  ·  %3")
+                                .arg(axis_text(plot_.y, index.row()), axis_text(plot_.x, index.column()), value_text(v)));
+      default: return {};
+    }
+  }
+  QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
+    if (role != Qt::DisplayRole) return {};
+    return axis_text(orientation == Qt::Horizontal ? plot_.x : plot_.y, section);
   }
 
  private:
-  double value_;
+  const Plot& plot_;
+  int rows_ = 0, columns_ = 0;
 };
 
 }  // namespace
 
-TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent), table_(new QTableWidget(this)) {
-  const int rows = plot.shape.size() == 2 ? static_cast<int>(plot.shape[0]) : 0;
-  const int columns = plot.shape.size() == 2 ? static_cast<int>(plot.shape[1]) : 0;
-  table_->setRowCount(rows);
-  table_->setColumnCount(columns);
-  QStringList column_names, row_names;
-  for (int c = 0; c < columns; ++c) column_names << axis_text(plot.x, c);
-  for (int r = 0; r < rows; ++r) row_names << axis_text(plot.y, r);
-  table_->setHorizontalHeaderLabels(column_names);
-  table_->setVerticalHeaderLabels(row_names);
-  for (int r = 0; r < rows; ++r) {
-    for (int c = 0; c < columns; ++c) {
-      auto* item = new NumberItem(plot.at(r, c));
-      item->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-      item->setToolTip(
-          tooltip_text(QStringLiteral("%1  ·  %2  ·  %3").arg(row_names[r], column_names[c], value_text(plot.at(r, c)))));
-      table_->setItem(r, c, item);
-    }
-  }
+TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent), table_(new QTableView(this)) {
+  auto* sorted = new QSortFilterProxyModel(this);
+  sorted->setSourceModel(new PlotTableModel(this->plot(), this));
+  sorted->setSortRole(Qt::UserRole);
+  table_->setModel(sorted);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setAlternatingRowColors(true);
-  // Columns as wide as their numbers; the last one takes what is left.
   table_->setWordWrap(false);
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
   table_->horizontalHeader()->setStretchLastSection(true);
-  table_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->resizeColumnsToContents();
+  if (sorted->rowCount() <= kFitRowsLimit) table_->resizeRowsToContents();
   table_->setSortingEnabled(true);
+  table_->sortByColumn(-1, Qt::AscendingOrder);  // the plot's own order until a header is clicked
   route_context_menu(table_);
 
   auto* layout = new QVBoxLayout(this);
@@ -69,6 +78,35 @@ TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent)
     layout->addWidget(title);
   }
   layout->addWidget(table_);
+}
+
+QString TableView::values_tsv() const {
+  const QModelIndexList selected = table_->selectionModel()->selectedIndexes();
+  if (selected.isEmpty()) return PlotView::values_tsv();
+  // The selection's rows in the order shown, its columns left to right.
+  std::set<int> rows, columns;
+  for (const QModelIndex& index : selected) rows.insert(index.row()), columns.insert(index.column());
+  const QAbstractItemModel* model = table_->model();
+  QStringList header = {QString()};
+  for (int c : columns) header << model->headerData(c, Qt::Horizontal).toString();
+  QStringList lines = {header.join('\t')};
+  for (int r : rows) {
+    QStringList line = {model->headerData(r, Qt::Vertical).toString()};
+    for (int c : columns) {
+      const QModelIndex index = model->index(r, c);
+      line << (table_->selectionModel()->isSelected(index) ? model->data(index).toString() : QString());
+    }
+    lines << line.join('\t');
+  }
+  return lines.join('\n') + '\n';
+}
+
+void TableView::keyPressEvent(QKeyEvent* event) {
+  if (event->matches(QKeySequence::Copy)) {
+    QApplication::clipboard()->setText(values_tsv());
+    return;
+  }
+  PlotView::keyPressEvent(event);
 }
 
 }  // namespace glassbox::views

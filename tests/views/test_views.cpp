@@ -3,15 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
-#include <QBarCategoryAxis>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QFile>
 #include <QImage>
 #include <QMouseEvent>
-#include <QTableWidget>
+#include <QTableView>
 #include <QWheelEvent>
+#include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "core/h5.h"
@@ -239,20 +242,21 @@ TEST(BarChartView, TokenLabelsAreEscapedForQtChartsHtml) {
   Plot p = bar_plot();
   p.x.labels = {"<s>", "a&b", "<s>"};
   BarChartView view(p);
-  auto* axis = qobject_cast<QBarCategoryAxis*>(view.chart()->axes(Qt::Horizontal).front());
+  auto* axis = qobject_cast<QCategoryAxis*>(view.chart()->axes(Qt::Horizontal).front());
   ASSERT_NE(axis, nullptr);
-  EXPECT_EQ(axis->categories(), QStringList({"&lt;s&gt;", "a&amp;b", "&lt;s&gt; (2)"}));
+  EXPECT_EQ(axis->categoriesLabels(), QStringList({"&lt;s&gt;", "a&amp;b", "&lt;s&gt; (2)"}));
+  EXPECT_EQ(view.x_tick_labels(), QStringList({"<s>", "a&b", "<s> (2)"}));
 }
 
 TEST(TableView, ShowsLabelsAndValues) {
   TableView view(table_plot());
-  QTableWidget* t = view.table();
+  const QAbstractItemModel* t = view.table()->model();
   ASSERT_EQ(t->rowCount(), 3);
   ASSERT_EQ(t->columnCount(), 2);
-  EXPECT_EQ(t->horizontalHeaderItem(0)->text(), "probability");
-  EXPECT_EQ(t->verticalHeaderItem(1)->text(), QString::fromUtf8("\xE2\x90\xA3London"));
-  EXPECT_EQ(t->item(0, 1)->text(), "3");
-  EXPECT_EQ(t->item(2, 1)->text(), "NaN");
+  EXPECT_EQ(t->headerData(0, Qt::Horizontal).toString(), "probability");
+  EXPECT_EQ(t->headerData(1, Qt::Vertical).toString(), QString::fromUtf8("\xE2\x90\xA3London"));
+  EXPECT_EQ(t->index(0, 1).data().toString(), "3");
+  EXPECT_EQ(t->index(2, 1).data().toString(), "NaN");
 }
 
 void expect_same(const Plot& a, const Plot& b) {
@@ -314,10 +318,17 @@ TEST(Export, PngAndSvgForEveryKind) {
     view->resize(480, 360);
     const QString png = QString::fromStdString(dir.file(plot.name + ".png"));
     const QString svg = QString::fromStdString(dir.file(plot.name + ".svg"));
-    export_png(*view, png);
+    const QString pdf = QString::fromStdString(dir.file(plot.name + ".pdf"));
+    export_png(*view, png);  // at twice the size shown, by default
     export_svg(*view, svg, QString::fromStdString(plot.title));
+    export_pdf(*view, pdf, QString::fromStdString(plot.title));
     QImage image(png);
-    EXPECT_EQ(image.size(), QSize(480, 360)) << plot.name;
+    EXPECT_EQ(image.size(), QSize(960, 720)) << plot.name;
+    export_png(*view, png, 1);
+    EXPECT_EQ(QImage(png).size(), QSize(480, 360)) << plot.name;
+    QFile pdf_file(pdf);
+    ASSERT_TRUE(pdf_file.open(QIODevice::ReadOnly)) << plot.name;
+    EXPECT_TRUE(pdf_file.read(5) == "%PDF-") << plot.name;
     QFile svg_file(svg);
     ASSERT_TRUE(svg_file.open(QIODevice::ReadOnly)) << plot.name;
     const QByteArray content = svg_file.readAll();
@@ -331,6 +342,139 @@ TEST(Export, PngToAnUnwritablePathThrows) {
   view.resize(100, 100);
   EXPECT_THROW(export_png(view, "/nonexistent-dir/x.png"), Error);
   EXPECT_THROW(export_svg(view, "/nonexistent-dir/x.svg", "t"), Error);
+  EXPECT_THROW(export_pdf(view, "/nonexistent-dir/x.pdf", "t"), Error);
+}
+
+TEST(ColorScale, PercentileClipLeavesOutliersAtTheEndColour) {
+  std::vector<float> values;
+  for (int i = 0; i < 100; ++i) values.push_back(float(i) / 100);
+  values.push_back(1000);  // an attention sink
+  const ColorScale full = ColorScale::fit(values, 100, ColorScale::Mapping::linear);
+  const ColorScale clipped = ColorScale::fit(values, 99, ColorScale::Mapping::linear);
+  EXPECT_DOUBLE_EQ(full.high(), 1000);
+  EXPECT_LT(clipped.high(), 1.0);
+  EXPECT_GT(clipped.position(0.5), 0.45);  // the bulk spans the map
+  EXPECT_LT(full.position(0.5), 0.01);     // not squeezed into its first colour
+  EXPECT_EQ(clipped.color(1000), clipped.color(clipped.high()));
+}
+
+TEST(ColorScale, LogAndSymmetricLogSpreadSmallValues) {
+  const ColorScale log = ColorScale::fit({0.001f, 0.01f, 0.1f, 1.0f}, 100, ColorScale::Mapping::log);
+  EXPECT_EQ(log.mapping(), ColorScale::Mapping::log);
+  EXPECT_NEAR(log.position(0.01), 1.0 / 3, 1e-6);  // decades are equal steps
+  EXPECT_NEAR(log.value_at(log.position(0.1)), 0.1, 1e-9);
+  const ColorScale symlog = ColorScale::fit({-1.0f, -0.01f, 0.0f, 0.01f, 1.0f}, 100, ColorScale::Mapping::symlog);
+  EXPECT_EQ(symlog.kind(), ColorScale::Kind::diverging);
+  EXPECT_DOUBLE_EQ(symlog.position(0), 0.5);
+  EXPECT_NEAR(symlog.position(0.01) - 0.5, 0.5 - symlog.position(-0.01), 1e-12);
+  EXPECT_GT(symlog.position(0.01), 0.65);  // a hundredth of the range is already far from white
+  // Log of values with both signs falls back to the symmetric log.
+  EXPECT_EQ(ColorScale::fit({-1.0f, 2.0f}, 100, ColorScale::Mapping::log).mapping(), ColorScale::Mapping::symlog);
+}
+
+TEST(ColorScale, OptionsRoundTripAsText) {
+  ScaleOptions o;
+  o.mapping = ScaleOptions::Mapping::symlog;
+  o.clip_percentile = 99.5;
+  o.per_row = true;
+  o.excluded_columns = {0, 7};
+  const ScaleOptions back = ScaleOptions::from_text(o.to_text());
+  EXPECT_EQ(back.mapping, o.mapping);
+  EXPECT_EQ(back.clip_percentile, o.clip_percentile);
+  EXPECT_EQ(back.per_row, true);
+  EXPECT_EQ(back.excluded_columns, o.excluded_columns);
+  EXPECT_TRUE(ScaleOptions::from_text("mapping=cubic;clip=-3;rows=x").is_default());
+}
+
+TEST(HeatmapView, AColumnLeftOutOfTheScaleNoLongerWashesOutTheRest) {
+  // Column 0 is a sink holding 0.9 of every row; the rest differ in 0.01 .. 0.1.
+  HeatmapView view(heatmap({0.9f, 0.01f, 0.09f, 0.9f, 0.1f, 0.0f}, 2, 3));
+  const QColor before = view.cell_color(1, 1);
+  ScaleOptions o;
+  o.excluded_columns = {0};
+  view.set_scale_options(o);
+  EXPECT_DOUBLE_EQ(view.color_scale().high(), 0.1f);
+  EXPECT_EQ(view.cell_color(1, 1), view.color_scale().color(0.1));
+  EXPECT_NE(view.cell_color(1, 1), before);
+  EXPECT_EQ(view.cell_color(0, 0), view.color_scale().color(0.1));  // beyond the range: the end colour
+  // The options are part of the view state and come back with it.
+  HeatmapView other(heatmap({0.9f, 0.01f, 0.09f, 0.9f, 0.1f, 0.0f}, 2, 3));
+  other.restore_view_state(view.view_state());
+  EXPECT_EQ(other.scale_options().excluded_columns, o.excluded_columns);
+  EXPECT_EQ(other.cell_color(1, 1), view.cell_color(1, 1));
+}
+
+TEST(HeatmapView, NormalisedRowsEachSpanTheMap) {
+  HeatmapView view(heatmap({1, 2, 3, 100, 200, 300}, 2, 3));
+  EXPECT_NE(view.cell_color(0, 2), view.cell_color(1, 2));
+  ScaleOptions o;
+  o.per_row = true;
+  view.set_scale_options(o);
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(view.cell_color(0, c), view.cell_color(1, c)) << c;
+}
+
+TEST(HeatmapView, KeyboardMovesSelectsClicksAndCopies) {
+  HeatmapView view(heatmap({1, 2, 3, 4, 5, 6}, 2, 3));
+  view.resize(520, 380);
+  std::vector<std::pair<int, int>> clicked;
+  QObject::connect(&view, &HeatmapView::cell_clicked, [&](int r, int c) { clicked.emplace_back(r, c); });
+  QKeyEvent right(QEvent::KeyPress, Qt::Key_Right, Qt::NoModifier);
+  QApplication::sendEvent(&view, &right);  // the first key press lands on (0, 0)
+  QApplication::sendEvent(&view, &right);
+  QKeyEvent down(QEvent::KeyPress, Qt::Key_Down, Qt::ShiftModifier);
+  QApplication::sendEvent(&view, &down);
+  EXPECT_EQ(std::make_pair(view.current_row(), view.current_column()), std::make_pair(1, 1));
+  QKeyEvent enter(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
+  QApplication::sendEvent(&view, &enter);
+  ASSERT_EQ(clicked.size(), 1u);
+  EXPECT_EQ(clicked[0], std::make_pair(1, 1));
+  // The selection from (0, 1) to (1, 1): one column, two rows, with their labels.
+  EXPECT_EQ(view.selection_tsv().toStdString(), "\t1:\xE2\x90\xA3tok\nL0H0\t2\nL1H0\t5\n");
+}
+
+TEST(HeatmapView, CellTextAndNotesAreShownAndRead) {
+  Plot p = heatmap({0.9f, 0.2f}, 1, 2);
+  p.cell_text = {"\xE2\x90\xA3Mary", "\xE2\x90\xA3John"};
+  p.cell_notes = {"1. \xE2\x90\xA3Mary 0.900", "1. \xE2\x90\xA3John 0.200"};
+  HeatmapView view(p);
+  const QString read_out = view.describe_cell(0, 1);
+  EXPECT_TRUE(read_out.contains(QString::fromUtf8("\xE2\x90\xA3John"))) << read_out.toStdString();
+  EXPECT_TRUE(read_out.contains("0.200")) << read_out.toStdString();
+  // The text is drawn: the cell is no longer one flat colour.
+  const QImage image = render(view);
+  const QRect cell = view.cell_rect(0, 0);
+  std::set<QRgb> colours;
+  for (int x = cell.left(); x <= cell.right(); ++x) colours.insert(image.pixel(x, cell.center().y()));
+  EXPECT_GT(colours.size(), 2u);
+}
+
+TEST(ChartViews, ManyLabelsAreThinnedAndStayHorizontal) {
+  // SmolLM2's 30 layers, or a 400-token prompt: never elided to "⋮".
+  for (int n : {30, 400}) {
+    Plot p = bar_plot();
+    p.shape = {n};
+    p.data.assign(size_t(n), 0.5f);
+    p.x.labels.clear();
+    for (int i = 0; i < n; ++i) p.x.labels.push_back("L" + std::to_string(i));
+    std::unique_ptr<PlotView> view(make_plot_view(p));
+    view->resize(640, 420);
+    view->show();
+    QApplication::processEvents();
+    auto* chart = dynamic_cast<ChartPlotView*>(view.get());
+    ASSERT_NE(chart, nullptr);
+    const QStringList labels = chart->x_tick_labels();
+    EXPECT_GE(labels.size(), 5) << n;
+    EXPECT_LE(labels.size(), n) << n;
+    EXPECT_TRUE(chart->x_tick_labels_fit()) << n;
+    for (const QString& label : labels) EXPECT_FALSE(label.isEmpty() || label.contains(QChar(0x2026))) << n;
+  }
+}
+
+TEST(PlotViews, CopyValuesGivesTabSeparatedLabelsAndNumbers) {
+  EXPECT_EQ(plot_tsv(bar_plot(), 0, 1, 0, 3).toStdString(), "\tL0H0\tL0H1\tL1H0\n\t0.100000001\t-0.200000003\t0.699999988\n");
+  TableView table(table_plot());
+  table.table()->selectionModel()->select(table.table()->model()->index(1, 0), QItemSelectionModel::Select);
+  EXPECT_EQ(table.values_tsv().toStdString(), "\tprobability\n\xE2\x90\xA3London\t0.3\n");
 }
 
 }  // namespace
