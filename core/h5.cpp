@@ -405,4 +405,10 @@ double Reader::attr_double(const std::string& object, const std::string& name) c
   return read_scalar_attr<double>(path_, file_, object, name, Kind::Float, H5T_NATIVE_DOUBLE);
 }
 
+std::string library_version() {
+  unsigned major = 0, minor = 0, release = 0;
+  H5get_libversion(&major, &minor, &release);
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
+}
+
 }  // namespace glassbox::h5

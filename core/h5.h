@@ -63,4 +63,7 @@ class Reader {
   int64_t file_ = -1;
 };
 
+// The linked HDF5 library's version, "1.10.8" (Help ▸ About).
+std::string library_version();
+
 }  // namespace glassbox::h5

@@ -1,23 +1,27 @@
 #include "app/gui/analysis_tab.h"
 
 #include <QComboBox>
+#include <QGraphicsOpacityEffect>
 #include <QGridLayout>
 #include <QLabel>
 #include <QMenu>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "app/gui/head_grid_view.h"
 #include "views/compare_view.h"
+#include "views/heatmap_view.h"
 #include "views/plot_view.h"
 
 namespace glassbox::gui {
 
 namespace {
 constexpr size_t kMaxPlotsSideBySide = 4;  // more plots get a selector
+constexpr int kMinPlotHeight = 250;        // room for a chart's title, ticks and axis titles
 }
 
 AnalysisTab::AnalysisTab(const probes::Analysis& analysis, QWidget* parent)
@@ -57,6 +61,17 @@ AnalysisTab::AnalysisTab(const probes::Analysis& analysis, QWidget* parent)
 
 void AnalysisTab::show_status(const QString& text) { status_->setText(text); }
 
+void AnalysisTab::set_computing(bool computing) {
+  computing_ = computing;
+  if (!computing) {
+    results_->setGraphicsEffect(nullptr);
+    return;
+  }
+  auto* grey = new QGraphicsOpacityEffect(results_);
+  grey->setOpacity(0.4);
+  results_->setGraphicsEffect(grey);  // takes ownership
+}
+
 void AnalysisTab::set_history(const QStringList& runs, int shown) {
   const QSignalBlocker block(history_);
   history_->clear();
@@ -73,11 +88,24 @@ void AnalysisTab::set_history(const QStringList& runs, int shown) {
 views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
   views::PlotView* view = nullptr;
   if (HeadGridView::shows_heads(plot)) {
-    auto* grid = new HeadGridView(plot, parent);
+    auto* grid = new HeadGridView(plot, head_links_, parent);
     connect(grid, &HeadGridView::ablate_requested, this, &AnalysisTab::ablate_head_requested);
+    connect(grid, &HeadGridView::link_requested, this, [this](const probes::HeadRef& head, const HeadLink& link) {
+      // Attention heads holds every pattern: show it here rather than in the Attention tab.
+      if (pattern_host_ && link.analysis == "attention-pattern")
+        show_linked_head(head);
+      else
+        emit head_link_requested(head, link);
+    });
     view = grid;
   } else {
     view = views::make_plot_view(plot, parent);
+  }
+  if (auto* heatmap = qobject_cast<views::HeatmapView*>(view)) {
+    const auto kept = scale_options_.find(plot.name);
+    if (kept != scale_options_.end()) heatmap->set_scale_options(kept->second);
+    connect(heatmap, &views::HeatmapView::scale_options_changed, this,
+            [this, name = plot.name](const views::ScaleOptions& options) { scale_options_[name] = options; });
   }
   view->set_meta(meta_);
   connect(view, &views::PlotView::hovered, this, &AnalysisTab::hovered);
@@ -85,6 +113,8 @@ views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
 }
 
 void AnalysisTab::set_content(QWidget* content) {
+  set_computing(false);
+  if (content_ && content_->isAncestorOf(pattern_host_)) pattern_host_ = nullptr;
   delete content_;  // leaves the layout with it
   content_ = content;
   results_->layout()->addWidget(content_);
@@ -113,10 +143,18 @@ QWidget* AnalysisTab::arrange(const std::vector<std::pair<QString, QWidget*>>& p
   }
   auto* content = new QWidget(results_);
   if (pages.size() <= side_by_side) {
+    // Two rows of plots scroll rather than shrink below what their axes need (a 720-pixel-high window).
+    auto* scroll = new QScrollArea(results_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
     auto* grid = new QGridLayout(content);
     grid->setContentsMargins(0, 0, 0, 0);
-    for (size_t i = 0; i < pages.size(); ++i) grid->addWidget(pages[i].second, int(i / 2), int(i % 2));
-    return content;
+    for (size_t i = 0; i < pages.size(); ++i) {
+      pages[i].second->setMinimumHeight(kMinPlotHeight);
+      grid->addWidget(pages[i].second, int(i / 2), int(i % 2));
+    }
+    scroll->setWidget(content);
+    return scroll;
   }
   plot_selector_ = new QComboBox(content);
   auto* stack = new QStackedWidget(content);
@@ -135,6 +173,51 @@ QWidget* AnalysisTab::arrange(const std::vector<std::pair<QString, QWidget*>>& p
   return content;
 }
 
+QWidget* AnalysisTab::arrange_head_patterns() {
+  std::vector<const Plot*> grids, others;
+  bool patterns = false;
+  for (const Plot& plot : plots_) {
+    if (HeadGridView::shows_heads(plot))
+      grids.push_back(&plot);
+    else if (plot.name.rfind("pattern_", 0) == 0)
+      patterns = true;
+    else
+      others.push_back(&plot);
+  }
+  if (grids.empty() || !patterns) return nullptr;
+  auto* splitter = new QSplitter(Qt::Horizontal, results_);
+  auto* column = new QWidget(splitter);
+  auto* column_layout = new QVBoxLayout(column);
+  column_layout->setContentsMargins(0, 0, 0, 0);
+  for (const Plot* grid : grids) column_layout->addWidget(add_view(*grid, column), 1);
+  auto* right = new QTabWidget(splitter);
+  pattern_host_ = new QWidget(right);
+  new QVBoxLayout(pattern_host_);
+  pattern_host_->layout()->setContentsMargins(0, 0, 0, 0);
+  right->addTab(pattern_host_, tr("Chosen head"));
+  for (const Plot* other : others)
+    right->addTab(add_view(*other, right), QString::fromStdString(other->title.empty() ? other->name : other->title));
+  splitter->addWidget(column);
+  splitter->addWidget(right);
+  splitter->setStretchFactor(0, 2);
+  splitter->setStretchFactor(1, 3);
+  return splitter;
+}
+
+bool AnalysisTab::show_linked_head(const probes::HeadRef& head) {
+  if (!pattern_host_) return false;
+  const std::string name = "pattern_" + probes::head_label(head);
+  const auto plot = std::find_if(plots_.begin(), plots_.end(), [&](const Plot& p) { return p.name == name; });
+  if (plot == plots_.end()) return false;
+  for (QWidget* old : pattern_host_->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) delete old;
+  views::PlotView* view = add_view(*plot, pattern_host_);
+  pattern_host_->layout()->addWidget(view);
+  if (pattern_host_->isVisible()) view->show();  // at once, not when the event loop gets to it
+  linked_head_ = head;
+  if (auto* tabs = qobject_cast<QTabWidget*>(pattern_host_->parentWidget()->parentWidget())) tabs->setCurrentIndex(0);
+  return true;
+}
+
 void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
   const int selected = selected_plot();
   plots_ = std::move(plots);
@@ -142,6 +225,22 @@ void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
   comparing_ = false;
   if (plots_.empty()) {
     show_message(tr("The analysis returned no plots."));
+    return;
+  }
+  if (QWidget* linked = arrange_head_patterns()) {
+    // Keep the head that was chosen, else start at the first grid's highest score.
+    plot_selector_ = nullptr;
+    set_content(linked);
+    if (!linked_head_ || !show_linked_head(*linked_head_)) {
+      const Plot* first = nullptr;
+      for (const Plot& p : plots_)
+        if (!first && HeadGridView::shows_heads(p)) first = &p;
+      size_t best = 0;
+      for (size_t i = 0; i < first->data.size(); ++i)
+        if (!(first->data[i] <= first->data[best])) best = i;
+      const int64_t heads = first->shape[1];
+      show_linked_head({static_cast<int>(first->y.values[best / heads]), static_cast<int>(first->x.values[best % heads])});
+    }
     return;
   }
   std::vector<std::pair<QString, QWidget*>> pages;

@@ -1,13 +1,19 @@
 #pragma once
 // One analysis in the middle of the window: its description, its history of
 // runs, a status line and the plots of the run shown (side by side for a few,
-// a selector for many), or two runs compared.
+// a selector for many), or two runs compared. Plots of a layer × head grid
+// beside one pattern per head (attention heads) are shown as the grids with
+// the chosen head's pattern beside them. Heatmaps keep their colour-scale
+// options from run to run.
 #include <QWidget>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "app/gui/backend.h"
+#include "app/gui/head_grid_view.h"
+#include "views/color_scale.h"
 
 class QComboBox;
 class QLabel;
@@ -30,6 +36,15 @@ class AnalysisTab : public QWidget {
   const PlotMeta& meta() const { return meta_; }
 
   void show_status(const QString& text);
+  // While a new result is computed the old one stays, greyed.
+  void set_computing(bool computing);
+  bool computing() const { return computing_; }
+  // Where a head in this tab's layer × head grids can be shown (the first: on click).
+  void set_head_links(std::vector<HeadLink> links) { head_links_ = std::move(links); }
+  // Attention heads: the head whose pattern is shown beside the grids; empty when there is none.
+  std::optional<probes::HeadRef> linked_head() const { return linked_head_; }
+  // Shows that head's pattern beside the grids; false when this tab has no pattern of it.
+  bool show_linked_head(const probes::HeadRef& head);
   void show_results(std::vector<Plot> plots, const PlotMeta& meta);
   // Clears the plots and shows why there are none.
   void show_message(const QString& message);
@@ -54,12 +69,16 @@ class AnalysisTab : public QWidget {
   void compare_chosen(int run);  // compare that run with the one shown
   // Ctrl+click or "Ablate L9H6" on a layer × head heatmap.
   void ablate_head_requested(const probes::HeadRef& head);
+  // A head chosen in a grid, to be shown in another analysis.
+  void head_link_requested(const probes::HeadRef& head, const HeadLink& link);
 
  private:
   views::PlotView* add_view(const Plot& plot, QWidget* parent);
   void set_content(QWidget* content);  // replaces the plots or message shown
   // Pages side by side when few, else behind a selector.
   QWidget* arrange(const std::vector<std::pair<QString, QWidget*>>& pages, size_t side_by_side);
+  // The grids with the chosen head's pattern beside them; null when the plots are not of that shape.
+  QWidget* arrange_head_patterns();
 
   const probes::Analysis& analysis_;
   QLabel* status_;
@@ -71,6 +90,11 @@ class AnalysisTab : public QWidget {
   std::vector<Plot> plots_;
   PlotMeta meta_;
   bool comparing_ = false;
+  bool computing_ = false;
+  std::vector<HeadLink> head_links_;
+  std::map<std::string, views::ScaleOptions> scale_options_;  // by plot name
+  QWidget* pattern_host_ = nullptr;  // holds the chosen head's pattern (attention heads)
+  std::optional<probes::HeadRef> linked_head_;
 };
 
 }  // namespace glassbox::gui

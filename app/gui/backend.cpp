@@ -1,6 +1,7 @@
 #include "app/gui/backend.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include "app/gui/private/resolved_edits.h"
 #include "core/model.h"
@@ -105,5 +106,7 @@ AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const
 }
 
 bool cuda_available() { return at::hasCUDA(); }
+
+std::string libtorch_version() { return TORCH_VERSION; }
 
 }  // namespace glassbox::gui

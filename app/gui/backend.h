@@ -76,5 +76,7 @@ AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const
 probes::AnalysisInputs analysis_inputs(const probes::Analysis& analysis, const Prompt& prompt,
                                        const std::string& dataset);
 bool cuda_available();
+// "2.5.1" of the LibTorch the app is linked with.
+std::string libtorch_version();
 
 }  // namespace glassbox::gui

@@ -1,6 +1,5 @@
 #include "app/gui/head_grid_view.h"
 
-#include <QContextMenuEvent>
 #include <QMenu>
 #include <QMouseEvent>
 
@@ -12,9 +11,13 @@ bool starts_with(const std::string& text, const char* prefix) { return text.rfin
 
 }  // namespace
 
-HeadGridView::HeadGridView(const Plot& plot, QWidget* parent) : HeatmapView(plot, parent) {
+HeadGridView::HeadGridView(const Plot& plot, std::vector<HeadLink> links, QWidget* parent)
+    : HeatmapView(plot, parent), links_(std::move(links)) {
   connect(this, &HeatmapView::cell_clicked, this, [this](int row, int column) {
-    if (ctrl_click_) emit ablate_requested(head_at(row, column));
+    if (ctrl_click_)
+      emit ablate_requested(head_at(row, column));
+    else if (!links_.empty())
+      emit link_requested(head_at(row, column), links_.front());
   });
 }
 
@@ -28,30 +31,20 @@ probes::HeadRef HeadGridView::head_at(int row, int column) const {
   return {static_cast<int>(plot().y.values[size_t(row)]), static_cast<int>(plot().x.values[size_t(column)])};
 }
 
-std::optional<probes::HeadRef> HeadGridView::head_under(const QPoint& pos) const {
-  for (int row = 0; row < rows(); ++row)
-    for (int column = 0; column < columns(); ++column)
-      if (cell_rect(row, column).contains(pos)) return head_at(row, column);
-  return std::nullopt;
-}
-
 void HeadGridView::mouseReleaseEvent(QMouseEvent* event) {
   ctrl_click_ = event->modifiers() & Qt::ControlModifier;
   HeatmapView::mouseReleaseEvent(event);
   ctrl_click_ = false;
 }
 
-void HeadGridView::contextMenuEvent(QContextMenuEvent* event) {
-  menu_head_ = head_under(event->pos());
-  HeatmapView::contextMenuEvent(event);
-  menu_head_.reset();
-}
-
 void HeadGridView::add_view_actions(QMenu& menu) {
-  if (menu_head_) {
-    const probes::HeadRef head = *menu_head_;
-    menu.addAction(tr("Ablate %1").arg(QString::fromStdString(probes::head_label(head))), this,
-                   [this, head] { emit ablate_requested(head); });
+  if (menu_cell().x() >= 0) {
+    const probes::HeadRef head = head_at(menu_cell().y(), menu_cell().x());
+    const QString label = QString::fromStdString(probes::head_label(head));
+    for (const HeadLink& link : links_)
+      menu.addAction(link.text.arg(label), this, [this, head, link] { emit link_requested(head, link); });
+    menu.addAction(tr("Ablate %1").arg(label), this, [this, head] { emit ablate_requested(head); });
+    menu.addSeparator();
   }
   HeatmapView::add_view_actions(menu);
 }

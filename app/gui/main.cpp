@@ -1,5 +1,5 @@
 // glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--corrupted TEXT] [--edits F.json] [--device cpu|cuda] [--dtype float32|bfloat16]
-//          [--screenshot DIR]
+//          [--screenshot DIR [--analyses IDS] [--size WxH] [--save-session F.gbx]]
 // Opens MODEL (a model folder or a .gguf file), a saved session, or the shipped default model. --screenshot renders every
 // analysis of the default (or given) model for a sample prompt, saves
 // DIR/<analysis>.png, then the interventions (edits bar, next-token with
@@ -12,7 +12,10 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QMessageBox>
+#include <QScreen>
 #include <QTextStream>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "app/gui/analysis_tab.h"
@@ -20,6 +23,8 @@
 #include "app/gui/generate_panel.h"
 #include "app/gui/main_window.h"
 #include "core/model.h"
+#include "views/chart_view.h"
+#include "views/plot_view.h"
 #include "datasets/two_hop_csv.h"
 #include "probes/edit_spec.h"
 
@@ -105,6 +110,29 @@ bool save_window(MainWindow& window, const QString& path) {
   }
   std::printf("%s\n", qPrintable(path));
   return true;
+}
+
+// What a user would see broken in the plots on screen: a plot with no finite
+// value, or x tick labels that are empty, elided or do not fit side by side.
+// Prints each problem; returns how many there were.
+int check_views(const glassbox::gui::AnalysisTab& tab) {
+  int problems = 0;
+  for (const glassbox::views::PlotView* view : tab.findChildren<glassbox::views::PlotView*>()) {
+    if (!view->isVisible()) continue;
+    const glassbox::Plot& plot = view->plot();
+    auto report = [&](const char* what) {
+      std::fprintf(stderr, "glassbox: %s, plot %s: %s\n", tab.analysis().id.c_str(), plot.name.c_str(), what);
+      ++problems;
+    };
+    if (std::none_of(plot.data.begin(), plot.data.end(), [](float v) { return std::isfinite(v); }))
+      report("no finite value to draw");
+    if (const auto* chart = qobject_cast<const glassbox::views::ChartPlotView*>(view)) {
+      if (!chart->x_tick_labels_fit()) report("its x tick labels do not fit side by side");
+      for (const QString& label : chart->x_tick_labels())
+        if (label.trimmed().isEmpty() || label == QString(QChar(0x22EE))) report("an empty or elided x tick label");
+    }
+  }
+  return problems;
 }
 
 bool save_timed(MainWindow& window, const QString& path) {
@@ -193,6 +221,8 @@ int take_screenshots(MainWindow& window, const QString& model_dir, const SampleP
       std::fprintf(stderr, "glassbox: %s produced no plots\n", tab->analysis().title.c_str());
       ++failed;
     }
+    QApplication::processEvents();
+    failed += check_views(*tab);
     if (!save_window(window, out_dir + "/" + QString::fromStdString(tab->analysis().id) + ".png")) ++failed;
   }
   if ((only.isEmpty() || only.contains("interventions")) && window.analysis_index("next-token") >= 0)
@@ -266,6 +296,7 @@ int main(int argc, char** argv) {
   QCommandLineOption screenshot_option("screenshot", "Save a screenshot of every analysis to DIR and exit.", "dir");
   QCommandLineOption analyses_option("analyses", "With --screenshot: only these analysis ids (comma-separated).",
                                      "ids");
+  QCommandLineOption size_option("size", "Window size, WIDTHxHEIGHT (default 1500x940, within the screen).", "WxH");
   QCommandLineOption save_session_option(
       "save-session", "With --screenshot: then save the session to FILE.gbx (timed).", "file");
   QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
@@ -278,6 +309,7 @@ int main(int argc, char** argv) {
   parser.addOption(screenshot_option);
   parser.addOption(analyses_option);
   parser.addOption(save_session_option);
+  parser.addOption(size_option);
   parser.process(app);
   glassbox::set_threads(0);  // LibTorch on every core
 
@@ -298,7 +330,19 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  window.resize(1500, 940);
+  QSize size(1500, 940);
+  if (parser.isSet(size_option)) {
+    const QStringList wh = parser.value(size_option).split('x');
+    size = wh.size() == 2 ? QSize(wh[0].toInt(), wh[1].toInt()) : QSize();
+    if (size.width() < 200 || size.height() < 200) {
+      std::fprintf(stderr, "glassbox: --size takes WIDTHxHEIGHT (at least 200x200), got %s\n",
+                   qPrintable(parser.value(size_option)));
+      return 1;
+    }
+  } else if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+    size = size.boundedTo(screen->availableSize());
+  }
+  window.resize(size);
   window.show();
   if (screenshots) {
     const QStringList only = parser.value(analyses_option).split(',', Qt::SkipEmptyParts);

@@ -24,6 +24,7 @@
 #include "app/gui/catalog_dialog.h"
 #include "app/gui/edits_bar.h"
 #include "app/gui/generate_panel.h"
+#include "app/gui/help_menu.h"
 #include "app/gui/model_panel.h"
 #include "app/gui/params_panel.h"
 #include "app/gui/prompt_bar.h"
@@ -110,6 +111,18 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
   for (QDockWidget* d : {model_dock, params_dock, jobs_dock, generate_dock_})
     view_menu_->addAction(d->toggleViewAction());
   build_interventions();
+  add_help_menu(menuBar(), this);
+
+  connect(model_panel_, &ModelPanel::hook_activated, this, &MainWindow::show_activation);
+  // A queued run says so until the job runner starts it.
+  connect(&jobs_, &JobRunner::started, this, [this](const QString& name) {
+    for (auto& state : tabs_)
+      if (state->queued && QString::fromStdString(state->tab->analysis().title) == name) {
+        state->queued = false;
+        state->tab->show_status(tr("running…"));
+        break;
+      }
+  });
 
   connect(prompt_bar_, &PromptBar::prompt_changed, this, &MainWindow::retokenize);
   connect(prompt_bar_, &PromptBar::token_clicked, this, &MainWindow::token_clicked);
@@ -348,12 +361,53 @@ void MainWindow::add_tab(const probes::Analysis& analysis, std::unique_ptr<TabSt
   connect(state->tab, &AnalysisTab::ablate_head_requested, this, [this](const probes::HeadRef& head) {
     if (!read_only_) edits_bar_->ablate_head(head);
   });
+  connect(state->tab, &AnalysisTab::head_link_requested, this, &MainWindow::show_head_in);
+  state->tab->set_head_links(head_links());
   // The session's earlier results of this analysis.
   for (size_t i = 0; i < session_.runs.size(); ++i)
     if (session_.runs[i].analysis == analysis.id) state->runs.push_back(i);
   tab_widget_->addTab(state->tab, QString::fromStdString(analysis.title));
   tabs_.push_back(std::move(state));
   if (!tabs_.back()->runs.empty()) show_run(index, run_count(index) - 1);
+}
+
+std::vector<HeadLink> MainWindow::head_links() const {
+  // Every analysis of this model that takes one head; the attention pattern (the click) first.
+  std::vector<HeadLink> links;
+  for (const probes::Analysis& analysis : probes::analyses()) {
+    if (!probes::applies(analysis, model_.info)) continue;
+    const QString title = QString::fromStdString(analysis.title);
+    for (const probes::ParamSpec& spec : analysis.params(model_.info)) {
+      if (spec.type != probes::ParamType::head) continue;
+      const QString text = spec.name == "head" ? tr("%1 of %2").arg(title, "%1")
+                                               : tr("%1 with %2 as “%3”").arg(title, "%1", QString::fromStdString(spec.label));
+      HeadLink link{analysis.id, spec.name, text};
+      if (analysis.id == "attention-pattern")
+        links.insert(links.begin(), link);
+      else
+        links.push_back(link);
+    }
+  }
+  return links;
+}
+
+void MainWindow::show_head_in(const probes::HeadRef& head, const HeadLink& link) {
+  const int index = analysis_index(link.analysis);
+  if (index < 0 || read_only_) return;
+  set_parameter(index, link.param, QStringLiteral("%1:%2").arg(head.layer).arg(head.head));
+  select_analysis(index);
+  // A live analysis reran when its tab was shown; the others run now, as asked.
+  if (!tabs_[size_t(index)]->tab->analysis().live) run_analysis(index);
+}
+
+void MainWindow::show_activation(const QString& hook) {
+  const int index = analysis_index("activation");
+  if (index < 0 || read_only_) return;
+  set_parameter(index, "hook", hook);
+  if (current_analysis() == index)
+    run_analysis(index);
+  else
+    select_analysis(index);
 }
 
 int MainWindow::analysis_index(const std::string& id) const {
@@ -493,7 +547,9 @@ void MainWindow::run_analysis(int index) {
   const std::string model_dir = model_.dir;
   // Results land only if the model and this tab's request are still current.
   auto current = [this, generation, state, id] { return generation == generation_ && state->request == id; };
-  state->tab->show_status(tr("running…"));
+  state->queued = jobs_.busy();
+  state->tab->show_status(state->queued ? tr("queued") : tr("running…"));
+  state->tab->set_computing(true);
   jobs_.submit(
       title, QString::fromStdString("analysis:" + analysis.id),
       [this, model, model_dir, request, state, current, with_edits](const Progress& progress) -> std::function<void()> {
@@ -504,12 +560,15 @@ void MainWindow::run_analysis(int index) {
         const double seconds = timer.nsecsElapsed() * 1e-9;
         return [this, run, request, state, current, started, seconds, with_edits] {
           if (!current()) return;
+          state->queued = false;
           record_run(*state, request, std::move(*run), started, seconds);
           state->tab->show_status(with_edits);
         };
       },
       [state, current](const QString& message, bool cancelled) {
         if (!current()) return;
+        state->queued = false;
+        state->tab->set_computing(false);
         if (cancelled) {
           state->stale = true;
           state->tab->show_status(tr("cancelled"));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/gui/backend.h"
+#include "app/gui/head_grid_view.h"
 #include "app/gui/jobs.h"
 #include "core/catalog.h"
 #include "core/session.h"
@@ -55,6 +56,11 @@ class MainWindow : public QMainWindow {
   void run_analysis(int index);
   // Sets a parameter of analysis `index` as typed in its panel (key: the parameter's name).
   void set_parameter(int index, const std::string& key, const QString& text);
+  // Linked views: a head chosen in a layer × head grid shown in another analysis
+  // (its attention pattern, head SVD, ...), and a hook point's activation (the model panel).
+  void show_head_in(const probes::HeadRef& head, const HeadLink& link);
+  void show_activation(const QString& hook);
+  std::vector<HeadLink> head_links() const;
 
   // Sessions. open_session emits session_opened once its views are restored
   // (after the model loads, if it is there), or session_failed.
@@ -110,6 +116,7 @@ class MainWindow : public QMainWindow {
     probes::ParamInputs inputs;
     bool stale = true;      // prompt, parameters or model changed since the last run
     uint64_t request = 0;   // the newest run; older results are dropped
+    bool queued = false;    // submitted while another job ran; not started yet
     std::vector<size_t> runs;  // indices into session_.runs, oldest first
     int shown = -1;            // index into runs of the result on screen
     int recompute_from = -1;   // a Recompute compares its result with this run

@@ -33,6 +33,10 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent), name_(new QLabel(this
   tree_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
   tree_->setAlternatingRowColors(true);
   tree_->setUniformRowHeights(true);
+  connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+    const QString hook = item->data(0, Qt::UserRole).toString();
+    if (!hook.isEmpty()) emit hook_activated(hook);
+  });
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   layout->addWidget(name_);
@@ -91,7 +95,9 @@ void ModelPanel::show_model(const LoadedModel& loaded) {
       if (added) it->second = new QTreeWidgetItem(hooks, {QStringLiteral("blocks.%1").arg(layer)});
       parent = it->second;
     }
-    new QTreeWidgetItem(parent, {text});
+    auto* item = new QTreeWidgetItem(parent, {text});
+    item->setData(0, Qt::UserRole, text);
+    item->setToolTip(0, tr("%1\nDouble-click (or Enter) to show this activation for the prompt").arg(text));
   }
   for (auto& [layer, item] : blocks) item->setText(1, QString::number(item->childCount()));
   hooks->setExpanded(true);

@@ -1,6 +1,6 @@
 #pragma once
 // The loaded model at a glance: architecture numbers and every hook point,
-// grouped by block.
+// grouped by block. Double-clicking a hook point asks to show its activation.
 #include <QWidget>
 
 #include "app/gui/backend.h"
@@ -17,6 +17,9 @@ class ModelPanel : public QWidget {
   explicit ModelPanel(QWidget* parent = nullptr);
   void show_model(const LoadedModel& model);
   void clear();
+
+ signals:
+  void hook_activated(const QString& hook);
 
  private:
   QLabel* name_;

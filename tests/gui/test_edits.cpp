@@ -23,33 +23,14 @@
 #include "app/gui/steering_dialog.h"
 #include "core/session.h"
 #include "test_util.h"
+#include "window_fixtures.h"
 
 namespace glassbox::gui {
 namespace {
 
-const char* const kPrompt = "the father of the father of Sata is";
-
-void wait_for_jobs(MainWindow& window) {
-  QEventLoop loop;
-  QTimer poll;
-  QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-    if (!window.jobs().busy()) loop.quit();
-  });
-  poll.start(20);
-  loop.exec();
-}
-
-// The shipped toy model with the prompt typed and the next-token tab shown (it reruns live).
-std::unique_ptr<MainWindow> window_on_toy_model() {
-  auto window = std::make_unique<MainWindow>(false);
-  QSignalSpy loaded(window.get(), SIGNAL(model_loaded()));
-  window->open_model(QString::fromStdString(test::resources("models/two-hop")));
-  EXPECT_TRUE(loaded.wait(120'000));
-  window->select_analysis(window->analysis_index("next-token"));
-  window->set_prompt(kPrompt);
-  wait_for_jobs(*window);
-  return window;
-}
+using test_window::kPrompt;
+using test_window::wait_for_jobs;
+using test_window::window_on_toy_model;
 
 probes::EditSpec zero_heads(std::vector<probes::HeadRef> heads) {
   probes::EditSpec edit;

@@ -23,6 +23,7 @@
 #include "core/session.h"
 #include "session_cases.h"
 #include "test_util.h"
+#include "window_fixtures.h"
 #include "views/compare_view.h"
 
 namespace glassbox::gui {
@@ -57,19 +58,9 @@ class QtEnvironment : public ::testing::Environment {
 };
 const auto* const kQt = ::testing::AddGlobalTestEnvironment(new QtEnvironment);
 
-const char* const kPrompt = "the father of the father of Sata is";
+using test_window::kPrompt;
+using test_window::wait_for_jobs;
 const std::vector<std::string> kAnalyses = {"next-token", "residual-norms", "logit-lens", "attention-heads"};
-
-// Runs the event loop until the window's jobs are done.
-void wait_for_jobs(MainWindow& window) {
-  QEventLoop loop;
-  QTimer poll;
-  QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-    if (!window.jobs().busy()) loop.quit();
-  });
-  poll.start(20);
-  loop.exec();
-}
 
 bool wait_for(QObject* window, const char* signal) {
   QSignalSpy spy(window, signal);
