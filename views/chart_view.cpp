@@ -21,7 +21,7 @@ namespace glassbox::views {
 namespace {
 
 constexpr int kMaxPointMarkers = 60;  // more points are drawn as a plain line
-constexpr int kLabelGap = 10;         // pixels between two tick labels
+constexpr int kLabelGap = 28;         // pixels between two tick labels (Qt Charts elides labels that come closer)
 constexpr int kMaxLabelWidth = 110;   // longer labels are elided
 
 // Ticks on whole numbers when every x is one (layers, neurons pruned).

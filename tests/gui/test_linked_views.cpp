@@ -6,6 +6,7 @@
 // activation; a heatmap's colour-scale options survive a rerun.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QTest>
 #include <algorithm>
 
@@ -22,9 +23,10 @@ namespace {
 using test_window::wait_for_jobs;
 using test_window::window_on_toy_model;
 
-// The visible heatmap of a tab whose plot is `name` (null if none).
+// The visible view of a tab whose plot name starts with `prefix` (null if none).
 template <typename View>
 View* shown_view(AnalysisTab* tab, const std::string& prefix) {
+  QApplication::processEvents();  // views added to a shown window appear on the next turn of the event loop
   for (View* view : tab->findChildren<View*>())
     if (view->isVisible() && view->plot().name.rfind(prefix, 0) == 0) return view;
   return nullptr;
