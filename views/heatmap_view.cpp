@@ -546,62 +546,46 @@ void HeatmapView::contextMenuEvent(QContextMenuEvent* event) {
 void HeatmapView::add_view_actions(QMenu& menu) {
   menu.addAction(tr("Zoom to fit"), this, &HeatmapView::zoom_to_fit);
   QMenu* scale = menu.addMenu(tr("Colour scale"));
+  // Each entry changes a copy of the options and applies it.
+  auto edit = [this](auto change) {
+    return [this, change] {
+      ScaleOptions o = options_;
+      change(o);
+      set_scale_options(o);
+    };
+  };
+  auto choice = [&](QActionGroup* group, const QString& text, bool checked, auto change) {
+    QAction* action = scale->addAction(text, this, edit(change));
+    action->setCheckable(true);
+    action->setChecked(checked);
+    if (group) group->addAction(action);
+  };
   auto* mappings = new QActionGroup(scale);
   const std::pair<QString, ScaleOptions::Mapping> kinds[] = {{tr("Linear"), ScaleOptions::Mapping::linear},
                                                              {tr("Logarithmic"), ScaleOptions::Mapping::log},
                                                              {tr("Symmetric log"), ScaleOptions::Mapping::symlog}};
-  for (const auto& [name, mapping] : kinds) {
-    QAction* action = scale->addAction(name, this, [this, m = mapping] {
-      ScaleOptions o = options_;
-      o.mapping = m;
-      set_scale_options(o);
-    });
-    action->setCheckable(true);
-    action->setChecked(options_.mapping == mapping);
-    mappings->addAction(action);
-  }
+  for (const auto& [name, mapping] : kinds)
+    choice(mappings, name, options_.mapping == mapping, [m = mapping](ScaleOptions& o) { o.mapping = m; });
   scale->addSeparator();
   auto* clips = new QActionGroup(scale);
-  for (double p : {100.0, 99.5, 99.0, 95.0}) {
-    QAction* action = scale->addAction(p >= 100 ? tr("Full range") : tr("Clip at the %1th percentile").arg(p), this,
-                                       [this, p] {
-                                         ScaleOptions o = options_;
-                                         o.clip_percentile = p;
-                                         set_scale_options(o);
-                                       });
-    action->setCheckable(true);
-    action->setChecked(options_.clip_percentile == p);
-    clips->addAction(action);
-  }
+  for (double p : {100.0, 99.5, 99.0, 95.0})
+    choice(clips, p >= 100 ? tr("Full range") : tr("Clip at the %1th percentile").arg(p), options_.clip_percentile == p,
+           [p](ScaleOptions& o) { o.clip_percentile = p; });
   scale->addSeparator();
-  QAction* per_row = scale->addAction(tr("Normalise each row"), this, [this](bool on) {
-    ScaleOptions o = options_;
-    o.per_row = on;
-    set_scale_options(o);
-  });
-  per_row->setCheckable(true);
-  per_row->setChecked(options_.per_row);
+  choice(nullptr, tr("Normalise each row"), options_.per_row, [](ScaleOptions& o) { o.per_row = !o.per_row; });
   if (menu_cell_.x() >= 0) {
     const int row = menu_cell_.y(), column = menu_cell_.x();
     scale->addSeparator();
-    scale->addAction(tr("Leave column %1 out of the scale").arg(axis_text(plot().x, column)), this, [this, column] {
-      ScaleOptions o = options_;
-      o.excluded_columns.insert(column);
-      set_scale_options(o);
-    });
-    scale->addAction(tr("Leave row %1 out of the scale").arg(axis_text(plot().y, row)), this, [this, row] {
-      ScaleOptions o = options_;
-      o.excluded_rows.insert(row);
-      set_scale_options(o);
-    });
+    scale->addAction(tr("Leave column %1 out of the scale").arg(axis_text(plot().x, column)), this,
+                     edit([column](ScaleOptions& o) { o.excluded_columns.insert(column); }));
+    scale->addAction(tr("Leave row %1 out of the scale").arg(axis_text(plot().y, row)), this,
+                     edit([row](ScaleOptions& o) { o.excluded_rows.insert(row); }));
   }
   if (!options_.excluded_rows.empty() || !options_.excluded_columns.empty())
-    scale->addAction(tr("Put every row and column back"), this, [this] {
-      ScaleOptions o = options_;
-      o.excluded_rows.clear();
-      o.excluded_columns.clear();
-      set_scale_options(o);
-    });
+    scale->addAction(tr("Put every row and column back"), this, edit([](ScaleOptions& o) {
+                       o.excluded_rows.clear();
+                       o.excluded_columns.clear();
+                     }));
   scale->addSeparator();
   scale->addAction(tr("Reset"), this, [this] { set_scale_options({}); });
 }
