@@ -84,6 +84,7 @@ RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& optio
   ForwardArgs args;
   args.tokens = at::tensor(tokens, at::kLong).unsqueeze(0).to(device_);
   args.hooks = hooked ? &context : nullptr;
+  args.progress = options.progress;
   result.logits = forward(args).logits[0];
   for (const auto& name : batched.names()) result.cache.put(name, batched.get(name)[0]);
   return result;

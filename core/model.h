@@ -16,6 +16,7 @@
 namespace glassbox {
 
 class Tokenizer;
+struct Progress;
 
 struct LoadOptions {
   std::string device = "cpu";     // "cpu" or "cuda[:N]"
@@ -39,6 +40,7 @@ struct ForwardArgs {
   KVCache* kv = nullptr;     // read past keys/values; new ones are appended
   HookContext* hooks = nullptr;
   bool logits = true;        // compute ln_final + unembedding after the last block
+  const Progress* progress = nullptr;  // told "block l" after each block; checked for Cancel
 };
 
 struct ForwardResult {
@@ -49,6 +51,7 @@ struct ForwardResult {
 struct RunOptions {
   std::optional<NameFilter> capture;  // capture hook points whose names match
   std::vector<Edit> edits;
+  const Progress* progress = nullptr;  // passed to the forward pass
 };
 
 struct RunResult {

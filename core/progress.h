@@ -2,6 +2,9 @@
 // Progress reporting and cooperative cancellation for long work (probes, training).
 #include <functional>
 #include <string>
+#include <vector>
+
+#include "core/plot.h"
 
 namespace glassbox {
 
@@ -10,9 +13,15 @@ struct Progress {
   std::function<void(double fraction, const std::string& message)> report;
   // Returns true when the user asked to stop; may be empty.
   std::function<bool()> cancelled;
+  // Receives the results so far, so that a long analysis is shown part by part; may be empty.
+  std::function<void(const std::vector<Plot>&)> partial;
 
   void update(double fraction, const std::string& message = {}) const {
     if (report) report(fraction, message);
+  }
+  bool wants_partial() const { return static_cast<bool>(partial); }
+  void publish(const std::vector<Plot>& plots) const {
+    if (partial) partial(plots);
   }
   // Call between units of work: throws Cancelled if the user asked to stop.
   void check() const;

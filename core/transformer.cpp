@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/progress.h"
 
 namespace glassbox {
 
@@ -361,6 +362,11 @@ ForwardResult Transformer::forward(const ForwardArgs& a) const {
     at::Tensor mlp_out = hook(hooks, Hook::mlp_out, l, mlp(lw, ln2, l, hooks, offset), offset);
     x = cfg_.parallel_residual ? x + attn_out + mlp_out : x + mlp_out;
     x = hook(hooks, Hook::resid_post, l, x, offset);
+    if (a.progress) {
+      a.progress->check();
+      a.progress->update(double(l + 1 - a.start_layer) / double(stop - a.start_layer),
+                         "block " + std::to_string(l));
+    }
   }
   ForwardResult result;
   result.resid = x;

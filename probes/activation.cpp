@@ -32,7 +32,9 @@ Activation activation(const Model& model, const std::vector<int64_t>& tokens, co
   c10::InferenceMode inference;
   RunOptions options;
   options.capture = NameFilter(std::regex_replace(hook, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"));
-  progress.update(0.1, "forward pass");
+  progress.update(0, "forward pass");
+  const Progress forward_progress = sub_progress(progress, 0, 0.95);
+  options.progress = &forward_progress;
   at::Tensor captured = model.run(tokens, options).cache.get(hook).to(at::kCPU, at::kFloat);
   Activation r;
   r.hook = hook;

@@ -35,9 +35,10 @@ std::vector<int64_t> repeated_random_tokens(int n, int64_t vocab, uint64_t seed,
 }
 
 // [n_layers, n_heads, T, T] attention patterns of one forward pass.
-at::Tensor patterns_of(const Model& model, const std::vector<int64_t>& tokens) {
+at::Tensor patterns_of(const Model& model, const std::vector<int64_t>& tokens, const Progress& progress) {
   RunOptions options;
   options.capture = NameFilter("blocks\\.\\d+\\.attn\\.hook_pattern");
+  options.progress = &progress;
   RunResult run = model.run(tokens, options);
   std::vector<at::Tensor> per_layer;
   for (int l = 0; l < model.info().n_layers; ++l)
@@ -99,13 +100,18 @@ AttentionResult attention(const Model& model, const AttentionParams& params, con
   const std::vector<int64_t>& shown = params.tokens.empty() ? score_tokens : params.tokens;
   result.token_strings = model.token_strings(shown);
   progress.update(0, "patterns");
-  result.patterns = patterns_of(model, shown);
-  progress.check();
-  const at::Tensor score_patterns = score_tokens == shown ? result.patterns : patterns_of(model, score_tokens);
+  const bool scored_on_shown = score_tokens == shown;
+  result.patterns = patterns_of(model, shown, sub_progress(progress, 0, scored_on_shown ? 0.7 : 0.35));
+  const at::Tensor score_patterns =
+      scored_on_shown ? result.patterns : patterns_of(model, score_tokens, sub_progress(progress, 0.35, 0.7));
   progress.update(0.7, "head scores");
   result.previous_token = head_score(score_patterns, key_mask(score_tokens, KeySet::previous));
   result.duplicate_token = head_score(score_patterns, key_mask(score_tokens, KeySet::duplicate));
   result.induction = head_score(score_patterns, key_mask(score_tokens, KeySet::induction));
+  if (!scored_on_shown) {
+    result.score_patterns = score_patterns;
+    result.score_token_strings = model.token_strings(score_tokens);
+  }
   result.score_tokens = std::move(score_tokens);
   progress.update(1, "done");
   return result;
@@ -118,13 +124,20 @@ std::vector<Plot> to_plots(const AttentionResult& result) {
   std::vector<Plot> plots = {head_plot("head_induction", "Induction score", result.induction),
                              head_plot("head_previous_token", "Previous-token score", result.previous_token),
                              head_plot("head_duplicate_token", "Duplicate-token score", result.duplicate_token)};
-  for (int64_t l = 0; l < n_layers; ++l) {
-    for (int64_t h = 0; h < n_heads; ++h) {
-      const std::string head = "L" + std::to_string(l) + "H" + std::to_string(h);
-      plots.push_back(make_plot("heatmap", "pattern_" + head, "Attention pattern " + head, result.patterns[l][h],
-                                tokens, tokens, "key position", "query position", "attention"));
+  auto add_patterns = [&](const std::string& prefix, const std::string& suffix, const at::Tensor& patterns,
+                          const Axis& axis) {
+    for (int64_t l = 0; l < n_layers; ++l) {
+      for (int64_t h = 0; h < n_heads; ++h) {
+        const std::string head = "L" + std::to_string(l) + "H" + std::to_string(h);
+        plots.push_back(make_plot("heatmap", prefix + head, "Attention pattern " + head + suffix, patterns[l][h], axis,
+                                  axis, "key position", "query position", "attention"));
+      }
     }
-  }
+  };
+  add_patterns("pattern_", "", result.patterns, tokens);
+  if (result.score_patterns.defined())
+    add_patterns("scored_pattern_", " on the scored sequence", result.score_patterns,
+                 token_axis(result.score_token_strings));
   // Each overview label names a layer or head as well as a token, so it keeps the display form.
   Axis rows, columns;
   for (int64_t l = 0; l < n_layers; ++l)
@@ -150,7 +163,9 @@ AttentionPattern attention_pattern(const Model& model, const std::vector<int64_t
   c10::InferenceMode inference;
   RunOptions options;
   options.capture = NameFilter("blocks\\." + std::to_string(head.layer) + "\\.attn\\.hook_pattern");
-  progress.update(0.1, "forward pass");
+  progress.update(0, "forward pass");
+  const Progress forward_progress = sub_progress(progress, 0, 0.95);
+  options.progress = &forward_progress;
   AttentionPattern r;
   r.head = head;
   r.token_strings = model.token_strings(tokens);

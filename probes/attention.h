@@ -35,12 +35,18 @@ struct AttentionResult {
   std::vector<std::string> token_strings;  // of the tokens whose patterns are shown
   at::Tensor patterns;                     // [n_layers, n_heads, T query, T key]
   std::vector<int64_t> score_tokens;       // the sequence the scores were measured on
+  // The patterns on score_tokens when they are not the tokens shown (the repeated random
+  // sequence beside a prompt): [n_layers, n_heads, T', T'], else undefined.
+  std::vector<std::string> score_token_strings;
+  at::Tensor score_patterns;
   at::Tensor previous_token, duplicate_token, induction;  // [n_layers, n_heads]
 };
 
 AttentionResult attention(const Model& model, const AttentionParams& params, const Progress& progress);
 
 // /plots/pattern_L{l}H{h}: heatmap [query position, key position] per head;
+// /plots/scored_pattern_L{l}H{h}: the same on the sequence the scores were
+//   measured on, when that is not the prompt;
 // /plots/attention_overview: heatmap [n_layers*T, n_heads*T], every pattern
 //   tiled (row l*T+i, column h*T+j holds layer l head h query i key j; in
 //   h5py: data.reshape(L, T, H, T)), labels "L0 3:␣the" / "H0 3:␣the";

@@ -43,6 +43,7 @@ Progress sub_progress(const Progress& outer, double begin, double end) {
   Progress p;
   p.report = [&outer, begin, end](double f, const std::string& msg) { outer.update(begin + (end - begin) * f, msg); };
   p.cancelled = outer.cancelled;
+  p.partial = outer.partial;
   return p;
 }
 

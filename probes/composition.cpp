@@ -36,9 +36,9 @@ HeadFactorTables factor_tables(const Transformer& t, const Progress& progress, d
   f.sender_norm = at::empty({int64_t(L) * H}, opts.dtype(at::kDouble));
   f.receiver_norm = at::empty({L, kModes, H}, opts.dtype(at::kDouble));
   for (int l = 0; l < L; ++l) {
-    progress.check();
-    progress.update(fraction_end * l / L, "SVD of layer " + std::to_string(l) + " heads");
     for (int h = 0; h < H; ++h) {
+      progress.check();
+      progress.update(fraction_end * (l * H + h) / (L * H), "SVD of head L" + std::to_string(l) + "H" + std::to_string(h));
       const FactoredSvd ov = factored_svd(ov_factors(t, l, h));
       const FactoredSvd qk = factored_svd(qk_factors(t, l, h));
       f.senders[l * H + h].copy_((ov.V * ov.S).t());
@@ -73,12 +73,17 @@ CompositionResult composition(const Model& model, const CompositionParams& param
     fail("composition", "sender " + head_label(*params.sender) + " is outside the model");
   }
 
-  const HeadFactorTables f = factor_tables(t, progress, 0.3);
+  // The SVDs are cheap next to the products: layer l's receivers read from l·H senders, so
+  // the work done after layer l grows as l².
+  constexpr double kSvdShare = 0.05;
+  const HeadFactorTables f = factor_tables(t, progress, kSvdShare);
   const at::Tensor sender_rows = f.senders.view({N * dh, D});
   at::Tensor scores = at::full({kModes, N, N}, NAN, at::TensorOptions().dtype(at::kFloat));
+  const double total_work = 0.5 * L * (L - 1);
   for (int l = 1; l < L; ++l) {
     progress.check();
-    progress.update(0.3 + 0.7 * l / L, "receivers in layer " + std::to_string(l));
+    progress.update(kSvdShare + (1 - kSvdShare) * (0.5 * l * (l - 1)) / total_work,
+                    "receivers in layer " + std::to_string(l) + " of " + std::to_string(L - 1));
     const int64_t n_send = int64_t(l) * H;
     // Rows (sender, i), columns (mode, receiver, j): (S_A V_Aᵀ U_B S_B)_ij.
     const at::Tensor cross = at::matmul(sender_rows.narrow(0, 0, n_send * dh), f.receivers[l].view({D, kModes * H * dh}));

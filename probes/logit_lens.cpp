@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
@@ -26,8 +28,12 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   if (params.include_embed) result.layers.push_back(-1);
   for (int l = 0; l < n_layers; ++l) result.layers.push_back(l);
 
+  // The forward pass takes about a quarter of the time on a long prompt; the chunks the rest.
+  constexpr double kForwardShare = 0.25;
+  const Progress forward_progress = sub_progress(progress, 0, kForwardShare);
   RunOptions options;
   options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
+  options.progress = &forward_progress;
   progress.update(0, "forward pass");
   RunResult run = model.run(params.tokens, options);
   const at::Tensor final_logprobs = at::log_softmax(run.logits.to(at::kFloat), -1);
@@ -36,28 +42,42 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   result.target_is_prediction = !params.target;
   result.target_string = model.token_strings({*result.target})[0];
 
-  std::vector<at::Tensor> kl, target_prob, top_ids, top_probs;
-  // One layer at a time: [T, vocab] per layer stays small for large vocabularies.
-  for (size_t row = 0; row < result.layers.size(); ++row) {
-    progress.check();
-    const int layer = result.layers[row];
-    result.layer_names.push_back(layer < 0 ? "embed" : "L" + std::to_string(layer));
-    const at::Tensor& resid =
-        run.cache.get(layer < 0 ? hook_name(Hook::resid_pre, 0) : hook_name(Hook::resid_post, layer));
-    at::Tensor logprobs = at::log_softmax(transformer.unembed_resid(resid).to(at::kFloat), -1);
-    kl.push_back((logprobs.exp() * (logprobs - final_logprobs)).sum(-1));
-    target_prob.push_back(logprobs.select(-1, *result.target).exp());
-    auto [values, indices] = at::topk(logprobs, params.top_k, -1);
-    top_probs.push_back(values.exp());
-    top_ids.push_back(indices);
-    progress.update((row + 1.0) / result.layers.size(), result.layer_names.back());
+  const int64_t rows = static_cast<int64_t>(result.layers.size());
+  const int64_t T = static_cast<int64_t>(params.tokens.size()), k = params.top_k;
+  const int64_t chunk = std::max<int64_t>(1, params.chunk);
+  for (int layer : result.layers) result.layer_names.push_back(layer < 0 ? "embed" : "L" + std::to_string(layer));
+  result.kl = at::full({rows, T}, NAN, at::kFloat);
+  result.target_prob = at::full({rows, T}, NAN, at::kFloat);
+  result.top_probs = at::full({rows, T, k}, NAN, at::kFloat);
+  result.top_ids = at::zeros({rows, T, k}, at::kLong);
+  result.top_strings.assign(size_t(rows * T * k), "");
+  std::vector<at::Tensor> resids;
+  for (int layer : result.layers)
+    resids.push_back(run.cache.get(layer < 0 ? hook_name(Hook::resid_pre, 0) : hook_name(Hook::resid_post, layer)));
+  run.cache = {};
+  for (int64_t begin = 0; begin < T; begin += chunk) {
+    const int64_t n = std::min(chunk, T - begin);
+    const at::Tensor final_chunk = final_logprobs.narrow(0, begin, n);
+    for (int64_t row = 0; row < rows; ++row) {
+      progress.check();
+      at::Tensor logprobs =
+          at::log_softmax(transformer.unembed_resid(resids[size_t(row)].narrow(0, begin, n)).to(at::kFloat), -1);
+      result.kl[row].narrow(0, begin, n).copy_((logprobs.exp() * (logprobs - final_chunk)).sum(-1));
+      result.target_prob[row].narrow(0, begin, n).copy_(logprobs.select(-1, *result.target).exp());
+      auto [values, indices] = at::topk(logprobs, k, -1);
+      result.top_probs[row].narrow(0, begin, n).copy_(values.exp());
+      result.top_ids[row].narrow(0, begin, n).copy_(indices);
+      const at::Tensor ids = indices.cpu().contiguous();
+      const std::vector<std::string> strings =
+          model.token_strings(std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()));
+      std::copy(strings.begin(), strings.end(), result.top_strings.begin() + (row * T + begin) * k);
+      const double done = (double(begin) * rows + double(n) * (row + 1)) / (double(T) * rows);
+      progress.update(kForwardShare + (1 - kForwardShare) * done,
+                      "positions " + std::to_string(begin) + "–" + std::to_string(begin + n - 1) + ", " +
+                          result.layer_names[size_t(row)]);
+    }
+    if (begin + n < T && progress.wants_partial()) progress.publish(to_plots(result));
   }
-  result.kl = at::stack(kl).cpu();
-  result.target_prob = at::stack(target_prob).cpu();
-  result.top_probs = at::stack(top_probs).cpu();
-  result.top_ids = at::stack(top_ids).cpu().contiguous();
-  const int64_t* ids = result.top_ids.data_ptr<int64_t>();
-  result.top_strings = model.token_strings(std::vector<int64_t>(ids, ids + result.top_ids.numel()));
   return result;
 }
 
@@ -70,6 +90,11 @@ std::vector<Plot> to_plots(const LogitLensResult& result) {
   const at::Tensor probs = result.top_probs.to(at::kFloat).contiguous();
   const float* p = probs.data_ptr<float>();
   for (int64_t cell = 0; cell < rows * T; ++cell) {
+    if (std::isnan(p[cell * k])) {  // a chunk not computed yet
+      top_token.emplace_back();
+      top_k.emplace_back();
+      continue;
+    }
     top_token.push_back(visible_token(result.top_strings[size_t(cell * k)]));
     std::string notes;
     for (int64_t r = 0; r < k; ++r) {

@@ -21,13 +21,16 @@ struct LogitLensParams {
   int top_k = 5;
   std::optional<int64_t> target;
   bool include_embed = true;  // also read the embedding as layer "embed"
+  // Positions read per step: bounds the [positions, vocab] tensors held at once, and each
+  // finished chunk is published (Progress::partial) so that a long prompt fills in as it goes.
+  int64_t chunk = 128;
 };
 
 struct LogitLensResult {
   std::vector<std::string> token_strings;
   std::vector<int> layers;               // per row: the block index, -1 for the embedding
   std::vector<std::string> layer_names;  // per row: "embed", "L0", "L1", ...
-  at::Tensor kl;                         // [rows, T]: KL(p_l ‖ p_final), nats
+  at::Tensor kl;                         // [rows, T]: KL(p_l ‖ p_final), nats; NaN where not yet computed
   std::optional<int64_t> target;         // the one asked for, else the final prediction at the last position
   bool target_is_prediction = false;     // no target was asked for
   std::string target_string;

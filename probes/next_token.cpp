@@ -19,8 +19,11 @@ NextTokenResult next_token(const Model& model, const NextTokenParams& params, co
   NextTokenResult r;
   r.position = absolute_position(params.position, params.tokens.size(), "next-token");
   r.position_token = model.token_strings({params.tokens[size_t(r.position)]})[0];
-  progress.update(0.1, "forward pass");
-  const at::Tensor logits = model.run(params.tokens).logits[r.position].to(at::kCPU, at::kFloat);
+  progress.update(0, "forward pass");
+  const Progress forward_progress = sub_progress(progress, 0, 0.9);
+  RunOptions options;
+  options.progress = &forward_progress;
+  const at::Tensor logits = model.run(params.tokens, options).logits[r.position].to(at::kCPU, at::kFloat);
   progress.check();
   const auto [top_logits, top_ids] = at::topk(logits, params.top_k);
   r.logits = top_logits;

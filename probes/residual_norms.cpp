@@ -15,7 +15,9 @@ ResidualNorms residual_norms(const Model& model, const std::vector<int64_t>& tok
   c10::InferenceMode inference;
   RunOptions options;
   options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
-  progress.update(0.1, "forward pass");
+  progress.update(0, "forward pass");
+  const Progress forward_progress = sub_progress(progress, 0, 0.95);
+  options.progress = &forward_progress;
   const RunResult run = model.run(tokens, options);
   ResidualNorms r;
   r.token_strings = model.token_strings(tokens);

@@ -96,6 +96,36 @@ void HeatmapView::zoom_to_fit() {
   update();
 }
 
+namespace {
+
+// The indices [begin, end) of a token axis whose positions lie in [first, last]; false when
+// the axis has no positions or none of them lie there.
+bool position_range(const Axis& axis, int first, int last, int* begin, int* end) {
+  *begin = -1;
+  for (size_t i = 0; i < axis.positions.size(); ++i) {
+    if (axis.positions[i] < first || axis.positions[i] > last) continue;
+    if (*begin < 0) *begin = static_cast<int>(i);
+    *end = static_cast<int>(i) + 1;
+  }
+  return *begin >= 0;
+}
+
+}  // namespace
+
+void HeatmapView::focus_positions(int first, int last) {
+  auto focus = [first, last](const Axis& axis, int n, int* lo, int* hi) {
+    if (axis.positions.empty()) return;
+    int begin = 0, end = n;
+    if (first <= last && !position_range(axis, first, last, &begin, &end)) return;
+    *lo = begin;
+    *hi = end;
+  };
+  focus(plot().x, columns_, &col0_, &col1_);
+  focus(plot().y, rows_, &row0_, &row1_);
+  clamp_window();
+  update();
+}
+
 QString HeatmapView::label(const Axis& axis, int i) const {
   return fontMetrics().elidedText(axis_text(axis, i), Qt::ElideRight, kMaxLabelWidth);
 }

@@ -49,6 +49,7 @@ class HeatmapView : public PlotView {
   // then the scale options after a ';'.
   QString view_state() const override;
   void restore_view_state(const QString& state) override;
+  void focus_positions(int first, int last) override;
 
   QSize sizeHint() const override { return {640, 480}; }
   QSize minimumSizeHint() const override { return {180, 100}; }

@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QContextMenuEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QImage>
@@ -19,6 +20,7 @@
 #include "core/error.h"
 #include "core/h5.h"
 #include "views/chart_view.h"
+#include "views/folders.h"
 #include "views/heatmap_view.h"
 #include "views/table_view.h"
 
@@ -60,12 +62,11 @@ void PlotView::export_with_dialog(const QString& format) {
   const QString filter = format == "h5" ? tr("HDF5 (*.h5 *.hdf5)") : format.toUpper() + " (*." + format + ")";
   // The folder of the last export, across plots and runs of the app.
   QSettings settings;
-  const QString folder = settings.value("export/folder").toString();
-  const QString name = QString::fromStdString(plot_.name) + "." + format;
-  const QString path =
-      QFileDialog::getSaveFileName(this, tr("Export plot"), folder.isEmpty() ? name : folder + "/" + name, filter);
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export plot"), remembered_path("export", QString::fromStdString(plot_.name) + "." + format, QDir::homePath()),
+      filter);
   if (path.isEmpty()) return;
-  settings.setValue("export/folder", QFileInfo(path).absolutePath());
+  remember_folder("export", path);
   double scale = 2;
   if (format == "png") {
     bool ok = false;

@@ -25,6 +25,9 @@ class PlotView : public QWidget {
   // session: empty when nothing can change. Restoring ignores what it cannot use.
   virtual QString view_state() const { return {}; }
   virtual void restore_view_state(const QString&) {}
+  // Narrows the token axes to prompt positions [first, last] (a span chosen on the prompt's
+  // chips); first > last shows every position again. Views without a token axis ignore it.
+  virtual void focus_positions(int /*first*/, int /*last*/) {}
 
   // The context menu: view actions (subclasses), copying, then the exports.
   void show_context_menu(const QPoint& global_pos);

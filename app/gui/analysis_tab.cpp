@@ -108,13 +108,20 @@ views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
             [this, name = plot.name](const views::ScaleOptions& options) { scale_options_[name] = options; });
   }
   view->set_meta(meta_);
+  if (span_first_ <= span_last_) view->focus_positions(span_first_, span_last_);
   connect(view, &views::PlotView::hovered, this, &AnalysisTab::hovered);
   return view;
 }
 
+void AnalysisTab::focus_positions(int first, int last) {
+  span_first_ = first;
+  span_last_ = last;
+  for (views::PlotView* view : results_->findChildren<views::PlotView*>()) view->focus_positions(first, last);
+}
+
 void AnalysisTab::set_content(QWidget* content) {
   set_computing(false);
-  if (content_ && content_->isAncestorOf(pattern_host_)) pattern_host_ = nullptr;
+  if (content_ && content_->isAncestorOf(pattern_host_)) pattern_host_ = scored_host_ = nullptr;
   delete content_;  // leaves the layout with it
   content_ = content;
   results_->layout()->addWidget(content_);
@@ -175,12 +182,14 @@ QWidget* AnalysisTab::arrange(const std::vector<std::pair<QString, QWidget*>>& p
 
 QWidget* AnalysisTab::arrange_head_patterns() {
   std::vector<const Plot*> grids, others;
-  bool patterns = false;
+  bool patterns = false, scored = false;
   for (const Plot& plot : plots_) {
-    if (HeadGridView::shows_heads(plot))
+    if (HeadGridView::is_layer_head_grid(plot))
       grids.push_back(&plot);
     else if (plot.name.rfind("pattern_", 0) == 0)
       patterns = true;
+    else if (plot.name.rfind("scored_pattern_", 0) == 0)
+      scored = true;
     else
       others.push_back(&plot);
   }
@@ -191,10 +200,15 @@ QWidget* AnalysisTab::arrange_head_patterns() {
   column_layout->setContentsMargins(0, 0, 0, 0);
   for (const Plot* grid : grids) column_layout->addWidget(add_view(*grid, column), 1);
   auto* right = new QTabWidget(splitter);
-  pattern_host_ = new QWidget(right);
-  new QVBoxLayout(pattern_host_);
-  pattern_host_->layout()->setContentsMargins(0, 0, 0, 0);
-  right->addTab(pattern_host_, tr("Chosen head"));
+  auto host = [right](const QString& title) {
+    auto* widget = new QWidget(right);
+    new QVBoxLayout(widget);
+    widget->layout()->setContentsMargins(0, 0, 0, 0);
+    right->addTab(widget, title);
+    return widget;
+  };
+  pattern_host_ = host(tr("Chosen head"));
+  scored_host_ = scored ? host(tr("Chosen head on the scored sequence")) : nullptr;
   for (const Plot* other : others)
     right->addTab(add_view(*other, right), QString::fromStdString(other->title.empty() ? other->name : other->title));
   splitter->addWidget(column);
@@ -206,15 +220,21 @@ QWidget* AnalysisTab::arrange_head_patterns() {
 
 bool AnalysisTab::show_linked_head(const probes::HeadRef& head) {
   if (!pattern_host_) return false;
-  const std::string name = "pattern_" + probes::head_label(head);
-  const auto plot = std::find_if(plots_.begin(), plots_.end(), [&](const Plot& p) { return p.name == name; });
-  if (plot == plots_.end()) return false;
-  for (QWidget* old : pattern_host_->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) delete old;
-  views::PlotView* view = add_view(*plot, pattern_host_);
-  pattern_host_->layout()->addWidget(view);
-  if (pattern_host_->isVisible()) view->show();  // at once, not when the event loop gets to it
+  auto show_in = [&](QWidget* host, const std::string& name) {
+    const auto plot = std::find_if(plots_.begin(), plots_.end(), [&](const Plot& p) { return p.name == name; });
+    if (!host || plot == plots_.end()) return false;
+    for (QWidget* old : host->findChildren<QWidget*>(QString(), Qt::FindDirectChildrenOnly)) delete old;
+    views::PlotView* view = add_view(*plot, host);
+    host->layout()->addWidget(view);
+    if (host->isVisible()) view->show();  // at once, not when the event loop gets to it
+    return true;
+  };
+  if (!show_in(pattern_host_, "pattern_" + probes::head_label(head))) return false;
+  show_in(scored_host_, "scored_pattern_" + probes::head_label(head));
   linked_head_ = head;
-  if (auto* tabs = qobject_cast<QTabWidget*>(pattern_host_->parentWidget()->parentWidget())) tabs->setCurrentIndex(0);
+  // Show the chosen head, unless one of its patterns is already in front.
+  auto* tabs = qobject_cast<QTabWidget*>(pattern_host_->parentWidget()->parentWidget());
+  if (tabs && tabs->currentWidget() != pattern_host_ && tabs->currentWidget() != scored_host_) tabs->setCurrentIndex(0);
   return true;
 }
 
@@ -234,7 +254,7 @@ void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
     if (!linked_head_ || !show_linked_head(*linked_head_)) {
       const Plot* first = nullptr;
       for (const Plot& p : plots_)
-        if (!first && HeadGridView::shows_heads(p)) first = &p;
+        if (!first && HeadGridView::is_layer_head_grid(p)) first = &p;
       size_t best = 0;
       for (size_t i = 0; i < first->data.size(); ++i)
         if (!(first->data[i] <= first->data[best])) best = i;
@@ -248,6 +268,13 @@ void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
     pages.emplace_back(QString::fromStdString(plot.title.empty() ? plot.name : plot.title), add_view(plot, results_));
   set_content(arrange(pages, kMaxPlotsSideBySide));
   select_plot(selected);
+}
+
+void AnalysisTab::show_partial_results(std::vector<Plot> plots) {
+  const std::map<std::string, std::string> states = view_states();
+  show_results(std::move(plots), PlotMeta{});
+  restore_view_states(states);
+  results_->setGraphicsEffect(nullptr);
 }
 
 void AnalysisTab::show_comparison(const std::vector<Plot>& before, const std::vector<Plot>& after,

@@ -36,6 +36,8 @@ class AnalysisTab : public QWidget {
   const PlotMeta& meta() const { return meta_; }
 
   void show_status(const QString& text);
+  // Every view with a token axis shows only prompt positions [first, last]; first > last: all.
+  void focus_positions(int first, int last);
   // While a new result is computed the old one stays, greyed.
   void set_computing(bool computing);
   bool computing() const { return computing_; }
@@ -46,6 +48,9 @@ class AnalysisTab : public QWidget {
   // Shows that head's pattern beside the grids; false when this tab has no pattern of it.
   bool show_linked_head(const probes::HeadRef& head);
   void show_results(std::vector<Plot> plots, const PlotMeta& meta);
+  // The part of a result computed so far (Progress::partial): shown at once, keeping the
+  // zoom and the plot chosen, and not greyed, as it is the new result arriving.
+  void show_partial_results(std::vector<Plot> plots);
   // Clears the plots and shows why there are none.
   void show_message(const QString& message);
   // Run `before` and run `after`, plot by plot, with their differences
@@ -94,7 +99,9 @@ class AnalysisTab : public QWidget {
   std::vector<HeadLink> head_links_;
   std::map<std::string, views::ScaleOptions> scale_options_;  // by plot name
   QWidget* pattern_host_ = nullptr;  // holds the chosen head's pattern (attention heads)
+  QWidget* scored_host_ = nullptr;   // ... on the sequence the scores were measured on
   std::optional<probes::HeadRef> linked_head_;
+  int span_first_ = 0, span_last_ = -1;  // the prompt span the views focus on
 };
 
 }  // namespace glassbox::gui

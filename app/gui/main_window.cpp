@@ -28,6 +28,7 @@
 #include "app/gui/model_panel.h"
 #include "app/gui/params_panel.h"
 #include "app/gui/prompt_bar.h"
+#include "views/folders.h"
 #include "views/plot_view.h"
 
 namespace glassbox::gui {
@@ -126,6 +127,10 @@ MainWindow::MainWindow(bool interactive, QWidget* parent)
 
   connect(prompt_bar_, &PromptBar::prompt_changed, this, &MainWindow::retokenize);
   connect(prompt_bar_, &PromptBar::token_clicked, this, &MainWindow::token_clicked);
+  connect(prompt_bar_, &PromptBar::span_changed, this, [this](int first, int last) {
+    for (auto& state : tabs_) state->tab->focus_positions(first, last);
+    if (first <= last) statusBar()->showMessage(tr("Views focus on positions %1–%2 (click a chip to show all)").arg(first).arg(last), 5000);
+  });
   connect(tab_widget_, &QTabWidget::currentChanged, this, &MainWindow::current_tab_changed);
   connect(params_panel_, &ParamsPanel::inputs_changed, this, &MainWindow::params_changed);
   connect(params_panel_, &ParamsPanel::dataset_changed, this, [this](const QString& path) {
@@ -191,16 +196,20 @@ void MainWindow::build_menus() {
 }
 
 void MainWindow::choose_model_folder() {
-  const QString start = model_.model ? QString::fromStdString(model_.dir) : QString(GLASSBOX_RESOURCES);
-  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), start);
-  if (!dir.isEmpty()) open_model(dir);
+  const QString dir =
+      QFileDialog::getExistingDirectory(this, tr("Open model folder"), views::remembered_folder("model", GLASSBOX_RESOURCES));
+  if (dir.isEmpty()) return;
+  views::remember_folder("model", dir);
+  open_model(dir);
 }
 
 void MainWindow::choose_gguf_file() {
-  const QString start = model_.model ? QFileInfo(QString::fromStdString(model_.dir)).absolutePath() : QDir::homePath();
-  const QString file =
-      QFileDialog::getOpenFileName(this, tr("Open GGUF model"), start, tr("GGUF models (*.gguf);;All files (*)"));
-  if (!file.isEmpty()) open_model(file);
+  const QString file = QFileDialog::getOpenFileName(this, tr("Open GGUF model"),
+                                                    views::remembered_folder("gguf", QDir::homePath()),
+                                                    tr("GGUF models (*.gguf);;All files (*)"));
+  if (file.isEmpty()) return;
+  views::remember_folder("gguf", file);
+  open_model(file);
 }
 
 void MainWindow::choose_from_catalog(const QString& title, const std::string& root,
@@ -556,7 +565,19 @@ void MainWindow::run_analysis(int index) {
         const std::string started = utc_timestamp();
         QElapsedTimer timer;
         timer.start();
-        auto run = std::make_shared<AnalysisRun>(gui::run_analysis(*model, model_dir, request, progress));
+        // An analysis that computes in parts (the logit lens on a long prompt) shows each as it arrives.
+        Progress in_parts = progress;
+        in_parts.partial = [this, state, current](const std::vector<Plot>& plots) {
+          QMetaObject::invokeMethod(
+              this,
+              [state, current, plots] {
+                if (!current()) return;
+                state->tab->show_partial_results(plots);
+                state->tab->show_status(tr("computing: the rest arrives in parts…"));
+              },
+              Qt::QueuedConnection);
+        };
+        auto run = std::make_shared<AnalysisRun>(gui::run_analysis(*model, model_dir, request, in_parts));
         const double seconds = timer.nsecsElapsed() * 1e-9;
         return [this, run, request, state, current, started, seconds, with_edits] {
           if (!current()) return;
@@ -586,8 +607,11 @@ void MainWindow::export_current_analysis() {
     return;
   }
   const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export analysis"), QString::fromStdString(state->tab->analysis().id) + ".h5", tr("HDF5 (*.h5)"));
+      this, tr("Export analysis"),
+      views::remembered_path("export", QString::fromStdString(state->tab->analysis().id) + ".h5", QDir::homePath()),
+      tr("HDF5 (*.h5)"));
   if (path.isEmpty()) return;
+  views::remember_folder("export", path);
   try {
     views::export_hdf5(path, state->tab->plots(), state->tab->meta());
     statusBar()->showMessage(tr("Exported %1").arg(path), 5000);

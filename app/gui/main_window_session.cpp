@@ -32,6 +32,7 @@
 #include "app/gui/params_panel.h"
 #include "app/gui/prompt_bar.h"
 #include "core/error.h"
+#include "views/folders.h"
 
 namespace glassbox::gui {
 
@@ -61,8 +62,11 @@ void MainWindow::build_session_menu(QMenu* file) {
   file->addAction(tr("&New session"), QKeySequence::New, this, &MainWindow::new_session);
   file->addAction(tr("&Open session…"), QKeySequence::Open, this, [this] {
     if (!maybe_save()) return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QDir::homePath(), tr(kSessionFilter));
-    if (!path.isEmpty()) open_session(path);
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open session"), views::remembered_folder("session", QDir::homePath()), tr(kSessionFilter));
+    if (path.isEmpty()) return;
+    views::remember_folder("session", path);
+    open_session(path);
   });
   fill_recent_menu(file->addMenu(tr("Recent &sessions")), "recent_sessions");
   file->addAction(tr("&Save session"), QKeySequence::Save, this, &MainWindow::save);
@@ -374,9 +378,11 @@ bool MainWindow::save_session(const QString& path) {
 bool MainWindow::save() { return session_path_.isEmpty() ? save_as() : save_session(session_path_); }
 
 bool MainWindow::save_as() {
-  const QString start = session_path_.isEmpty() ? QDir::homePath() + "/session.gbx" : session_path_;
+  const QString start =
+      session_path_.isEmpty() ? views::remembered_path("session", "session.gbx", QDir::homePath()) : session_path_;
   QString path = QFileDialog::getSaveFileName(this, tr("Save session"), start, tr(kSessionFilter));
   if (path.isEmpty()) return false;
+  views::remember_folder("session", path);
   if (!path.endsWith(".gbx", Qt::CaseInsensitive)) path += ".gbx";
   return save_session(path);
 }

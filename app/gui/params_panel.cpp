@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -11,6 +12,8 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include "views/folders.h"
 
 namespace glassbox::gui {
 
@@ -77,8 +80,10 @@ QWidget* ParamsPanel::dataset_editor(const QString& path, probes::DatasetKind ki
   layout->addWidget(browse);
   connect(line, &QLineEdit::editingFinished, this, [this, line] { emit dataset_changed(line->text()); });
   connect(browse, &QPushButton::clicked, this, [this, line] {
-    const QString file = QFileDialog::getOpenFileName(this, tr("Data set"), line->text(), tr("CSV (*.csv)"));
+    const QString start = line->text().isEmpty() ? views::remembered_folder("dataset", QDir::homePath()) : line->text();
+    const QString file = QFileDialog::getOpenFileName(this, tr("Data set"), start, tr("CSV (*.csv)"));
     if (file.isEmpty()) return;
+    views::remember_folder("dataset", file);
     line->setText(file);
     emit dataset_changed(file);
   });

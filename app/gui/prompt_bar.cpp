@@ -4,10 +4,13 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMouseEvent>
 #include <QScrollArea>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
+#include <utility>
 
 namespace glassbox::gui {
 
@@ -103,15 +106,67 @@ void PromptBar::show_tokens(const Prompt& prompt) {
                          .arg(prompt.ids[i])
                          .arg(prompt.special[i] ? tr(" · added by the template") : QString()));
     const int position = static_cast<int>(i);
-    connect(chip, &QToolButton::clicked, this, [this, position] { emit token_clicked(position); });
+    chip->installEventFilter(this);
+    connect(chip, &QToolButton::clicked, this, [this, position] {
+      const bool extend = std::exchange(shift_pressed_, false);
+      if (extend && anchor_ >= 0) {
+        select_span(anchor_, position);
+        return;
+      }
+      anchor_ = position;
+      if (span_first_ <= span_last_) select_span(0, -1);
+      emit token_clicked(position);
+    });
     chips_layout_->insertWidget(static_cast<int>(i), chip);
     chip_buttons_.push_back(chip);
   }
   count_->setText(tr("%n token(s)", nullptr, static_cast<int>(prompt.ids.size())));
+  anchor_ = -1;
+  if (span_first_ <= span_last_) select_span(0, -1);
+  check_chips();
 }
 
 void PromptBar::select_position(int position) {
-  for (size_t i = 0; i < chip_buttons_.size(); ++i) chip_buttons_[i]->setChecked(static_cast<int>(i) == position);
+  highlighted_ = position;
+  check_chips();
+}
+
+void PromptBar::select_span(int first, int last) {
+  span_first_ = std::min(first, last);
+  span_last_ = std::max(first, last);
+  if (first > last) span_first_ = 0, span_last_ = -1;
+  check_chips();
+  emit span_changed(span_first_, span_last_);
+}
+
+void PromptBar::check_chips() {
+  for (size_t i = 0; i < chip_buttons_.size(); ++i) {
+    const int position = static_cast<int>(i);
+    chip_buttons_[i]->setChecked(position == highlighted_ || (position >= span_first_ && position <= span_last_));
+  }
+}
+
+int PromptBar::chip_index(QObject* chip) const {
+  for (size_t i = 0; i < chip_buttons_.size(); ++i)
+    if (chip_buttons_[i] == chip) return static_cast<int>(i);
+  return -1;
+}
+
+bool PromptBar::eventFilter(QObject* watched, QEvent* event) {
+  // A drag that starts on one chip and moves over others selects the span between them.
+  if (event->type() == QEvent::MouseButtonPress) {
+    const int index = chip_index(watched);
+    shift_pressed_ = static_cast<QMouseEvent*>(event)->modifiers() & Qt::ShiftModifier;
+    if (index >= 0 && !shift_pressed_) anchor_ = index;
+  } else if (event->type() == QEvent::MouseMove && anchor_ >= 0) {
+    const auto* move = static_cast<QMouseEvent*>(event);
+    if (move->buttons() & Qt::LeftButton) {
+      const int over = chip_index(chips_->childAt(chips_->mapFromGlobal(move->globalPosition().toPoint())));
+      if (over >= 0 && over != anchor_ && !(span_first_ == std::min(over, anchor_) && span_last_ == std::max(over, anchor_)))
+        select_span(anchor_, over);
+    }
+  }
+  return QWidget::eventFilter(watched, event);
 }
 
 void PromptBar::set_tokenizer_available(bool available) {

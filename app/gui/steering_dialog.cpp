@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -21,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/hooks.h"
+#include "views/folders.h"
 
 namespace glassbox::gui {
 
@@ -136,12 +138,19 @@ SteeringDialog::SteeringDialog(const LoadedModel& model, bool add_special_tokens
   connect(from_prompts_, &QRadioButton::toggled, this, &SteeringDialog::update_source);
   connect(make_, &QPushButton::clicked, this, &SteeringDialog::make_vector);
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open steering vector"), QString(), tr(kVectorFilter));
-    if (!path.isEmpty()) load_file(path);
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open steering vector"), views::remembered_folder("steering", QDir::homePath()), tr(kVectorFilter));
+    if (path.isEmpty()) return;
+    views::remember_folder("steering", path);
+    load_file(path);
   });
   connect(save_, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save steering vector"), "steering.gguf", tr(kVectorFilter));
-    if (!path.isEmpty()) write_vector(path);
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save steering vector"), views::remembered_path("steering", "steering.gguf", QDir::homePath()),
+        tr(kVectorFilter));
+    if (path.isEmpty()) return;
+    views::remember_folder("steering", path);
+    write_vector(path);
   });
   // A vector belongs to the hook it was made or read at; a file may have one for the new hook.
   auto hook_changed = [this] {

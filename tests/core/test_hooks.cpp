@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "core/progress.h"
 #include "core/model_fixtures.h"
 
 namespace glassbox {
@@ -153,6 +154,31 @@ TEST(Forward, StartingAtALaterLayerFromItsResidualEqualsTheFullPass) {
   args.start_layer = 1;
   args.resid = r.cache.get("blocks.1.hook_resid_pre").unsqueeze(0);
   EXPECT_TRUE(at::allclose(model->forward(args).logits[0], r.logits, 1e-5, 1e-6));
+}
+
+TEST(Forward, ReportsEveryBlockAndStopsWhenCancelled) {
+  auto model = gpt2();
+  const int L = model->info().n_layers;
+  std::vector<std::string> messages;
+  std::vector<double> fractions;
+  Progress progress;
+  progress.report = [&](double f, const std::string& m) {
+    fractions.push_back(f);
+    messages.push_back(m);
+  };
+  RunOptions options;
+  options.progress = &progress;
+  const at::Tensor logits = model->run(kTokens, options).logits;
+  EXPECT_TRUE(at::equal(logits, model->run(kTokens).logits)) << "progress does not change the result";
+  ASSERT_EQ(messages.size(), size_t(L));
+  EXPECT_EQ(messages.front(), "block 0");
+  EXPECT_EQ(messages.back(), "block " + std::to_string(L - 1));
+  EXPECT_DOUBLE_EQ(fractions.back(), 1.0);
+
+  int blocks = 0;
+  progress.cancelled = [&] { return blocks++ == 1; };  // Cancel pressed during the second block
+  EXPECT_THROW(model->run(kTokens, options), Cancelled);
+  EXPECT_EQ(blocks, 2) << "the pass stops at the first check after Cancel";
 }
 
 }  // namespace

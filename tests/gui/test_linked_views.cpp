@@ -3,17 +3,20 @@
 // attention pattern (beside the grids in Attention heads, in the Attention tab
 // from any other grid); the context menu's links set the analysis' head
 // parameter; a hook point double-clicked in the model panel shows its
-// activation; a heatmap's colour-scale options survive a rerun.
+// activation; a heatmap's colour-scale options survive a rerun; a span of chips
+// (Shift+click) focuses every token view on it.
 #include <gtest/gtest.h>
 
 #include <QApplication>
 #include <QTest>
+#include <QToolButton>
 #include <algorithm>
 
 #include "app/gui/analysis_tab.h"
 #include "app/gui/head_grid_view.h"
 #include "app/gui/main_window.h"
 #include "app/gui/model_panel.h"
+#include "app/gui/prompt_bar.h"
 #include "views/heatmap_view.h"
 #include "window_fixtures.h"
 
@@ -112,6 +115,28 @@ TEST(GuiLinkedViews, AHeadInAnotherGridOpensInTheAnalysesThatTakeAHead) {
       << run.params_json;
 }
 
+TEST(GuiLinkedViews, ACompositionCellOpensTheReceiversPatternAndOffersBothHeads) {
+  auto window = window_on_toy_model();
+  window->resize(1400, 900);
+  window->show();
+  const int composition = window->analysis_index("composition");
+  run_and_show(*window, composition);
+  HeadGridView* grid = shown_view<HeadGridView>(window->analysis_tab(composition), "composition_");
+  ASSERT_NE(grid, nullptr) << "the sender × receiver grid links its heads";
+  const int receiver = grid->columns() - 1;
+  const auto heads = grid->heads_at(0, receiver);
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(probes::head_label(heads[0].first), "L0H0");
+  EXPECT_EQ(heads[0].second, "sender head");
+  EXPECT_EQ(heads[1].second, "receiver head");
+  QTest::mouseClick(grid, Qt::LeftButton, Qt::NoModifier, grid->cell_rect(0, receiver).center());
+  wait_for_jobs(*window);
+  const int attention = window->analysis_index("attention-pattern");
+  EXPECT_EQ(window->current_analysis(), attention);
+  ASSERT_FALSE(window->analysis_tab(attention)->plots().empty());
+  EXPECT_EQ(window->analysis_tab(attention)->plots().front().name, "pattern_" + probes::head_label(heads[1].first));
+}
+
 TEST(GuiLinkedViews, AHookPointOfTheModelPanelShowsItsActivation) {
   auto window = window_on_toy_model();
   window->show();
@@ -149,6 +174,46 @@ TEST(GuiLinkedViews, ColourScaleOptionsSurviveARerun) {
   ASSERT_NE(rerun, nullptr);
   EXPECT_EQ(rerun->scale_options().mapping, views::ScaleOptions::Mapping::log);
   EXPECT_EQ(rerun->scale_options().excluded_columns, options.excluded_columns);
+}
+
+TEST(GuiLinkedViews, ASpanOfChipsFocusesEveryTokenView) {
+  auto window = window_on_toy_model();
+  window->show();
+  const int index = window->analysis_index("attention-pattern");
+  run_and_show(*window, index);
+  auto* view = shown_view<views::HeatmapView>(window->analysis_tab(index), "pattern_");
+  ASSERT_NE(view, nullptr);
+  PromptBar* bar = window->findChild<PromptBar*>();
+  ASSERT_NE(bar, nullptr);
+  std::vector<QToolButton*> chips;
+  for (QToolButton* chip : bar->findChildren<QToolButton*>())
+    if (chip->property("special").isValid()) chips.push_back(chip);
+  ASSERT_GE(chips.size(), 6u);
+  QTest::mouseClick(chips[2], Qt::LeftButton);
+  QTest::mouseClick(chips[4], Qt::LeftButton, Qt::ShiftModifier);
+  EXPECT_EQ(bar->span_first(), 2);
+  EXPECT_EQ(bar->span_last(), 4);
+  EXPECT_TRUE(chips[3]->isChecked());
+  // Both token axes of the pattern show positions 2–4 only: cell (2, 2) is the top-left one.
+  const QRect top_left = view->cell_rect(2, 2);
+  EXPECT_FALSE(top_left.isEmpty());
+  EXPECT_TRUE(view->cell_rect(1, 1).isEmpty());
+  EXPECT_TRUE(view->cell_rect(5, 5).isEmpty());
+  EXPECT_FALSE(view->cell_rect(4, 4).isEmpty());
+  // A view opened later focuses on the span too: the residual norms' positions, not its layers.
+  const int other = window->analysis_index("residual-norms");
+  run_and_show(*window, other);
+  auto* norms = shown_view<views::HeatmapView>(window->analysis_tab(other), "resid_norm");
+  ASSERT_NE(norms, nullptr);
+  EXPECT_TRUE(norms->cell_rect(0, 1).isEmpty());
+  EXPECT_FALSE(norms->cell_rect(0, 2).isEmpty());
+  EXPECT_FALSE(norms->cell_rect(norms->rows() - 1, 4).isEmpty());
+  window->select_analysis(index);
+  // A plain click on a chip shows every position again.
+  QTest::mouseClick(chips[0], Qt::LeftButton);
+  EXPECT_GT(bar->span_first(), bar->span_last());
+  EXPECT_FALSE(view->cell_rect(0, 0).isEmpty());
+  EXPECT_FALSE(view->cell_rect(static_cast<int>(chips.size()) - 1, static_cast<int>(chips.size()) - 1).isEmpty());
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "test_util.h"
 #include "window_fixtures.h"
 #include "views/compare_view.h"
+#include "views/folders.h"
 
 namespace glassbox::gui {
 namespace {
@@ -148,6 +149,18 @@ std::unique_ptr<MainWindow> window_with_runs(const std::string& model, const std
   EXPECT_TRUE(window->save_session(QString::fromStdString(path)));
   EXPECT_FALSE(window->isWindowModified());
   return window;
+}
+
+TEST(GuiDialogs, FileDialogsStartInTheFolderLastUsedForTheirKind) {
+  test::TempDir dir;
+  const QString folder = QString::fromStdString(dir.file("sessions"));
+  std::filesystem::create_directories(folder.toStdString());
+  views::remember_folder("session", folder + "/mine.gbx");
+  EXPECT_EQ(views::remembered_folder("session", "/fallback"), folder);
+  EXPECT_EQ(views::remembered_path("session", "session.gbx", "/fallback"), folder + "/session.gbx");
+  EXPECT_EQ(views::remembered_folder("gguf", "/fallback"), "/fallback") << "each kind has its own folder";
+  std::filesystem::remove_all(folder.toStdString());
+  EXPECT_EQ(views::remembered_folder("session", "/fallback"), "/fallback") << "a folder that is gone is not offered";
 }
 
 TEST(GuiSessions, ReopeningRestoresEveryResultBitForBitWithoutRecomputing) {

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -92,6 +93,26 @@ TEST(Attention, InductionScoreOnTheRepeatedRandomSequence) {
   }
   probes::AttentionResult again = probes::attention(*model, params, {});
   EXPECT_EQ(again.score_tokens, s) << "the seed fixes the sequence";
+}
+
+TEST(Attention, BesideAPromptThePatternsTheScoresWereMeasuredOnComeToo) {
+  auto model = test::reference_model("gpt2_a");
+  probes::AttentionParams params;
+  params.tokens = kTokens;
+  params.induction_seq_len = 6;
+  const probes::AttentionResult result = probes::attention(*model, params, {});
+  ASSERT_TRUE(result.score_patterns.defined());
+  EXPECT_EQ(result.score_patterns.size(2), 12);
+  const std::vector<Plot> plots = probes::to_plots(result);
+  const auto scored = std::find_if(plots.begin(), plots.end(), [](const Plot& p) { return p.name == "scored_pattern_L1H2"; });
+  ASSERT_NE(scored, plots.end());
+  EXPECT_EQ(scored->shape, (std::vector<int64_t>{12, 12}));
+  // The induction score is the mean attention to i - N + 1 over the second copy, on these patterns.
+  double total = 0;
+  for (int i = 6; i < 12; ++i) total += scored->at(i, i - 5);
+  EXPECT_NEAR(result.induction[1][2].item<double>(), total / 6, 1e-6);
+  params.induction_seq_len = 0;  // scored on the prompt itself: nothing more to show
+  EXPECT_FALSE(probes::attention(*model, params, {}).score_patterns.defined());
 }
 
 TEST(Attention, StopsWhenCancelled) {

@@ -3,6 +3,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "core/error.h"
 #include "core/transformer.h"
 #include "probes/logit_lens.h"
@@ -94,6 +97,39 @@ TEST(LogitLens, WithoutATargetFollowsTheFinalPrediction) {
   EXPECT_EQ(*result.target, model->run(kTokens).logits[-1].argmax().item<int64_t>());
   // At the last layer and position the target is the top token.
   EXPECT_FLOAT_EQ(result.target_prob[-1][-1].item<float>(), result.top_probs[-1][-1][0].item<float>());
+}
+
+TEST(LogitLens, InChunksGivesTheSameNumbersAndShowsEachChunkAsItArrives) {
+  auto model = test::reference_model("gpt2_a");
+  probes::LogitLensParams params;
+  params.tokens = kTokens;
+  params.top_k = 3;
+  const probes::LogitLensResult whole = probes::logit_lens(*model, params, {});
+  params.chunk = 3;  // 8 positions: chunks of 3, 3 and 2
+  std::vector<std::vector<Plot>> parts;
+  std::vector<double> fractions;
+  Progress progress;
+  progress.partial = [&](const std::vector<Plot>& plots) { parts.push_back(plots); };
+  progress.report = [&](double f, const std::string&) { fractions.push_back(f); };
+  const probes::LogitLensResult chunked = probes::logit_lens(*model, params, progress);
+  EXPECT_TRUE(at::allclose(chunked.kl, whole.kl, 1e-5, 1e-6));
+  EXPECT_TRUE(at::allclose(chunked.top_probs, whole.top_probs, 1e-5, 1e-6));
+  EXPECT_TRUE(at::equal(chunked.top_ids, whole.top_ids));
+  EXPECT_EQ(chunked.top_strings, whole.top_strings);
+  // The first two chunks are published; the last arrives as the result.
+  ASSERT_EQ(parts.size(), 2u);
+  const Plot& first = parts[0][0];
+  ASSERT_EQ(first.name, "logit_lens_top_prob");
+  const int64_t T = kTokens.size();
+  for (int64_t row = 0; row < first.shape[0]; ++row) {
+    for (int64_t t = 0; t < T; ++t) {
+      EXPECT_EQ(std::isnan(first.at(row, t)), t >= 3) << row << "," << t;
+      EXPECT_EQ(first.cell_text[size_t(row * T + t)].empty(), t >= 3);
+    }
+  }
+  EXPECT_TRUE(std::is_sorted(fractions.begin(), fractions.end()));
+  // The forward pass reports its blocks before the chunks start.
+  EXPECT_GE(fractions.size(), size_t(model->info().n_layers + 3 * (model->info().n_layers + 1)));
 }
 
 TEST(LogitLens, CliWritesThePlotLayout) {
