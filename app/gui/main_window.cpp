@@ -18,6 +18,7 @@
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "app/gui/analysis_tab.h"
 #include "app/gui/backend_interventions.h"
@@ -279,6 +280,10 @@ void MainWindow::apply_model(LoadedModel loaded) {
   update_title();
   const QDir dir(QString::fromStdString(model_.dir));
   model_panel_->show_model(model_);
+  // Wide enough for the model's values (rotary dims, key/value heads), up to a quarter of the window.
+  if (auto* model_dock = qobject_cast<QDockWidget*>(model_panel_->parentWidget());
+      model_dock && model_dock->width() < model_panel_->content_width())
+    resizeDocks({model_dock}, {std::min(model_panel_->content_width(), width() / 4)}, Qt::Horizontal);
   prompt_bar_->set_read_only(false);
   prompt_bar_->set_tokenizer_available(model_.has_tokenizer);
   edits_bar_->set_read_only(false);

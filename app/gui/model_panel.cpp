@@ -4,6 +4,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollBar>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <map>
@@ -30,7 +31,10 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent), name_(new QLabel(this
   name_->setTextFormat(Qt::PlainText);
   tree_->setColumnCount(2);
   tree_->setHeaderLabels({tr("Property"), tr("Value")});
+  // Both columns as wide as their text: a long value (model_type, a path) scrolls rather than being cut.
   tree_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  tree_->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+  tree_->header()->setStretchLastSection(false);
   tree_->setAlternatingRowColors(true);
   tree_->setUniformRowHeights(true);
   connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
@@ -42,6 +46,12 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent), name_(new QLabel(this
   layout->addWidget(name_);
   layout->addWidget(tree_);
   clear();
+}
+
+int ModelPanel::content_width() const {
+  const QMargins margins = layout()->contentsMargins();
+  return tree_->header()->sectionSize(0) + tree_->header()->sectionSize(1) + 2 * tree_->frameWidth() +
+         tree_->verticalScrollBar()->sizeHint().width() + margins.left() + margins.right();
 }
 
 void ModelPanel::clear() {
@@ -101,6 +111,7 @@ void ModelPanel::show_model(const LoadedModel& loaded) {
   }
   for (auto& [layer, item] : blocks) item->setText(1, QString::number(item->childCount()));
   hooks->setExpanded(true);
+  tree_->header()->resizeSections(QHeaderView::ResizeToContents);
 }
 
 }  // namespace glassbox::gui

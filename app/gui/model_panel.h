@@ -16,6 +16,8 @@ class ModelPanel : public QWidget {
  public:
   explicit ModelPanel(QWidget* parent = nullptr);
   void show_model(const LoadedModel& model);
+  // The width that shows every visible property and value uncut.
+  int content_width() const;
   void clear();
 
  signals:
