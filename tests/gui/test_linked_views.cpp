@@ -157,13 +157,19 @@ TEST(GuiLinkedViews, AHookPointOfTheModelPanelShowsItsActivation) {
   EXPECT_NE(window->analysis_tab(index)->plots()[0].title.find("hook_pattern"), std::string::npos);
 }
 
+// The attention-pattern tab of a shown window, run and in front, and its heatmap.
+views::HeatmapView* shown_attention_pattern(MainWindow& window) {
+  const int index = window.analysis_index("attention-pattern");
+  run_and_show(window, index);
+  return shown_view<views::HeatmapView>(window.analysis_tab(index), "pattern_");
+}
+
 TEST(GuiLinkedViews, ColourScaleOptionsSurviveARerun) {
   auto window = window_on_toy_model();
   window->show();
-  const int index = window->analysis_index("attention-pattern");
-  run_and_show(*window, index);
-  auto* view = shown_view<views::HeatmapView>(window->analysis_tab(index), "pattern_");
+  auto* view = shown_attention_pattern(*window);
   ASSERT_NE(view, nullptr);
+  const int index = window->analysis_index("attention-pattern");
   views::ScaleOptions options;
   options.mapping = views::ScaleOptions::Mapping::log;
   options.excluded_columns = {0};
@@ -179,9 +185,7 @@ TEST(GuiLinkedViews, ColourScaleOptionsSurviveARerun) {
 TEST(GuiLinkedViews, ASpanOfChipsFocusesEveryTokenView) {
   auto window = window_on_toy_model();
   window->show();
-  const int index = window->analysis_index("attention-pattern");
-  run_and_show(*window, index);
-  auto* view = shown_view<views::HeatmapView>(window->analysis_tab(index), "pattern_");
+  auto* view = shown_attention_pattern(*window);
   ASSERT_NE(view, nullptr);
   PromptBar* bar = window->findChild<PromptBar*>();
   ASSERT_NE(bar, nullptr);
@@ -208,7 +212,7 @@ TEST(GuiLinkedViews, ASpanOfChipsFocusesEveryTokenView) {
   EXPECT_TRUE(norms->cell_rect(0, 1).isEmpty());
   EXPECT_FALSE(norms->cell_rect(0, 2).isEmpty());
   EXPECT_FALSE(norms->cell_rect(norms->rows() - 1, 4).isEmpty());
-  window->select_analysis(index);
+  window->select_analysis(window->analysis_index("attention-pattern"));
   // A plain click on a chip shows every position again.
   QTest::mouseClick(chips[0], Qt::LeftButton);
   EXPECT_GT(bar->span_first(), bar->span_last());
