@@ -33,8 +33,7 @@ Activation activation(const Model& model, const std::vector<int64_t>& tokens, co
   RunOptions options;
   options.capture = NameFilter(std::regex_replace(hook, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"));
   progress.update(0, "forward pass");
-  const Progress forward_progress = sub_progress(progress, 0, 0.95);
-  options.progress = &forward_progress;
+  options.progress = &progress;  // the forward pass is the work
   at::Tensor captured = model.run(tokens, options).cache.get(hook).to(at::kCPU, at::kFloat);
   Activation r;
   r.hook = hook;

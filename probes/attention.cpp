@@ -164,8 +164,7 @@ AttentionPattern attention_pattern(const Model& model, const std::vector<int64_t
   RunOptions options;
   options.capture = NameFilter("blocks\\." + std::to_string(head.layer) + "\\.attn\\.hook_pattern");
   progress.update(0, "forward pass");
-  const Progress forward_progress = sub_progress(progress, 0, 0.95);
-  options.progress = &forward_progress;
+  options.progress = &progress;  // the forward pass is the work
   AttentionPattern r;
   r.head = head;
   r.token_strings = model.token_strings(tokens);

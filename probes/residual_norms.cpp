@@ -16,8 +16,7 @@ ResidualNorms residual_norms(const Model& model, const std::vector<int64_t>& tok
   RunOptions options;
   options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
   progress.update(0, "forward pass");
-  const Progress forward_progress = sub_progress(progress, 0, 0.95);
-  options.progress = &forward_progress;
+  options.progress = &progress;  // the forward pass is the work
   const RunResult run = model.run(tokens, options);
   ResidualNorms r;
   r.token_strings = model.token_strings(tokens);

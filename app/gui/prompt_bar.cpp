@@ -110,7 +110,7 @@ void PromptBar::show_tokens(const Prompt& prompt) {
     connect(chip, &QToolButton::clicked, this, [this, position] {
       const bool extend = std::exchange(shift_pressed_, false);
       if (extend && anchor_ >= 0) {
-        select_span(anchor_, position);
+        select_span(std::min(anchor_, position), std::max(anchor_, position));
         return;
       }
       anchor_ = position;
@@ -132,9 +132,9 @@ void PromptBar::select_position(int position) {
 }
 
 void PromptBar::select_span(int first, int last) {
-  span_first_ = std::min(first, last);
-  span_last_ = std::max(first, last);
-  if (first > last) span_first_ = 0, span_last_ = -1;
+  const bool none = first > last;
+  span_first_ = none ? 0 : first;
+  span_last_ = none ? -1 : last;
   check_chips();
   emit span_changed(span_first_, span_last_);
 }
@@ -163,7 +163,7 @@ bool PromptBar::eventFilter(QObject* watched, QEvent* event) {
     if (move->buttons() & Qt::LeftButton) {
       const int over = chip_index(chips_->childAt(chips_->mapFromGlobal(move->globalPosition().toPoint())));
       if (over >= 0 && over != anchor_ && !(span_first_ == std::min(over, anchor_) && span_last_ == std::max(over, anchor_)))
-        select_span(anchor_, over);
+        select_span(std::min(anchor_, over), std::max(anchor_, over));
     }
   }
   return QWidget::eventFilter(watched, event);

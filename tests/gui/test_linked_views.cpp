@@ -198,6 +198,11 @@ TEST(GuiLinkedViews, ASpanOfChipsFocusesEveryTokenView) {
   EXPECT_EQ(bar->span_first(), 2);
   EXPECT_EQ(bar->span_last(), 4);
   EXPECT_TRUE(chips[3]->isChecked());
+  // Shift+click before the anchor selects backwards from it.
+  QTest::mouseClick(chips[1], Qt::LeftButton, Qt::ShiftModifier);
+  EXPECT_EQ(bar->span_first(), 1);
+  EXPECT_EQ(bar->span_last(), 2);
+  QTest::mouseClick(chips[4], Qt::LeftButton, Qt::ShiftModifier);
   // Both token axes of the pattern show positions 2–4 only: cell (2, 2) is the top-left one.
   const QRect top_left = view->cell_rect(2, 2);
   EXPECT_FALSE(top_left.isEmpty());
