@@ -8,43 +8,55 @@ namespace glassbox {
 
 namespace {
 
+// What a captured activation's dimensions are, besides the batch.
+enum class Shape : uint8_t {
+  stream,     // [T, d_model]
+  scale,      // [T, 1]
+  heads,      // [T, H, d_head]
+  kv_heads,   // [T, H_kv, d_head]
+  scores,     // [H, T, T]
+  neurons,    // [T, d_mlp]
+  hidden,     // [N] (toy MLP: N = d_mlp)
+};
+
 struct HookSpec {
   Hook hook;
   const char* suffix;  // after "blocks.{l}." for per-layer hooks
   bool per_layer;
   int index_dim;  // dimension (batch first) that Edit::indices select; -1: none
   int pos_dim;    // dimension of token positions
+  Shape shape;
 };
 
 // Batch-first shapes: [B,T,D] for streams, [B,T,H,dh] for heads, [B,H,T,T] for
 // scores/patterns, [B,N] for the toy MLP's hidden units.
 constexpr HookSpec kHooks[] = {
-    {Hook::embed, "hook_embed", false, -1, 1},
-    {Hook::pos_embed, "hook_pos_embed", false, -1, 1},
-    {Hook::resid_pre, "hook_resid_pre", true, -1, 1},
-    {Hook::ln1_scale, "ln1.hook_scale", true, -1, 1},
-    {Hook::ln1_normalized, "ln1.hook_normalized", true, -1, 1},
-    {Hook::q, "attn.hook_q", true, 2, 1},
-    {Hook::k, "attn.hook_k", true, 2, 1},
-    {Hook::v, "attn.hook_v", true, 2, 1},
-    {Hook::rot_q, "attn.hook_rot_q", true, 2, 1},
-    {Hook::rot_k, "attn.hook_rot_k", true, 2, 1},
-    {Hook::attn_scores, "attn.hook_attn_scores", true, 1, 2},
-    {Hook::pattern, "attn.hook_pattern", true, 1, 2},
-    {Hook::z, "attn.hook_z", true, 2, 1},
-    {Hook::attn_out, "hook_attn_out", true, -1, 1},
-    {Hook::resid_mid, "hook_resid_mid", true, -1, 1},
-    {Hook::ln2_scale, "ln2.hook_scale", true, -1, 1},
-    {Hook::ln2_normalized, "ln2.hook_normalized", true, -1, 1},
-    {Hook::mlp_pre, "mlp.hook_pre", true, 2, 1},
-    {Hook::mlp_pre_linear, "mlp.hook_pre_linear", true, 2, 1},
-    {Hook::mlp_post, "mlp.hook_post", true, 2, 1},
-    {Hook::mlp_out, "hook_mlp_out", true, -1, 1},
-    {Hook::resid_post, "hook_resid_post", true, -1, 1},
-    {Hook::ln_final_scale, "ln_final.hook_scale", false, -1, 1},
-    {Hook::ln_final_normalized, "ln_final.hook_normalized", false, -1, 1},
-    {Hook::hidden_pre, "hook_hidden_pre", false, 1, -1},
-    {Hook::hidden_post, "hook_hidden_post", false, 1, -1},
+    {Hook::embed, "hook_embed", false, -1, 1, Shape::stream},
+    {Hook::pos_embed, "hook_pos_embed", false, -1, 1, Shape::stream},
+    {Hook::resid_pre, "hook_resid_pre", true, -1, 1, Shape::stream},
+    {Hook::ln1_scale, "ln1.hook_scale", true, -1, 1, Shape::scale},
+    {Hook::ln1_normalized, "ln1.hook_normalized", true, -1, 1, Shape::stream},
+    {Hook::q, "attn.hook_q", true, 2, 1, Shape::heads},
+    {Hook::k, "attn.hook_k", true, 2, 1, Shape::kv_heads},
+    {Hook::v, "attn.hook_v", true, 2, 1, Shape::kv_heads},
+    {Hook::rot_q, "attn.hook_rot_q", true, 2, 1, Shape::heads},
+    {Hook::rot_k, "attn.hook_rot_k", true, 2, 1, Shape::kv_heads},
+    {Hook::attn_scores, "attn.hook_attn_scores", true, 1, 2, Shape::scores},
+    {Hook::pattern, "attn.hook_pattern", true, 1, 2, Shape::scores},
+    {Hook::z, "attn.hook_z", true, 2, 1, Shape::heads},
+    {Hook::attn_out, "hook_attn_out", true, -1, 1, Shape::stream},
+    {Hook::resid_mid, "hook_resid_mid", true, -1, 1, Shape::stream},
+    {Hook::ln2_scale, "ln2.hook_scale", true, -1, 1, Shape::scale},
+    {Hook::ln2_normalized, "ln2.hook_normalized", true, -1, 1, Shape::stream},
+    {Hook::mlp_pre, "mlp.hook_pre", true, 2, 1, Shape::neurons},
+    {Hook::mlp_pre_linear, "mlp.hook_pre_linear", true, 2, 1, Shape::neurons},
+    {Hook::mlp_post, "mlp.hook_post", true, 2, 1, Shape::neurons},
+    {Hook::mlp_out, "hook_mlp_out", true, -1, 1, Shape::stream},
+    {Hook::resid_post, "hook_resid_post", true, -1, 1, Shape::stream},
+    {Hook::ln_final_scale, "ln_final.hook_scale", false, -1, 1, Shape::scale},
+    {Hook::ln_final_normalized, "ln_final.hook_normalized", false, -1, 1, Shape::stream},
+    {Hook::hidden_pre, "hook_hidden_pre", false, 1, -1, Shape::hidden},
+    {Hook::hidden_post, "hook_hidden_post", false, 1, -1, Shape::hidden},
 };
 static_assert(sizeof(kHooks) / sizeof(kHooks[0]) == static_cast<size_t>(Hook::count));
 
@@ -53,6 +65,35 @@ const HookSpec& spec(Hook h) { return kHooks[static_cast<size_t>(h)]; }
 }  // namespace
 
 bool hook_is_per_layer(Hook h) { return spec(h).per_layer; }
+
+std::vector<int64_t> hook_shape(Hook h, const ModelInfo& info, int64_t T) {
+  switch (spec(h).shape) {
+    case Shape::stream: return {T, info.d_model};
+    case Shape::scale: return {T, 1};
+    case Shape::heads: return {T, info.n_heads, info.d_head};
+    case Shape::kv_heads: return {T, info.n_kv_heads, info.d_head};
+    case Shape::scores: return {info.n_heads, T, T};
+    case Shape::neurons: return {T, info.d_mlp};
+    case Shape::hidden: return {info.d_mlp};
+  }
+  return {};
+}
+
+CaptureEstimate estimate_capture(const ModelInfo& info, const NameFilter& filter, int64_t T,
+                                 int64_t bytes_per_value) {
+  CaptureEstimate estimate;
+  for (const std::string& name : info.hook_names) {
+    Hook h;
+    int layer;
+    if (!filter.matches(name) || !parse_hook_name(name, &h, &layer)) continue;
+    int64_t bytes = bytes_per_value;
+    for (int64_t d : hook_shape(h, info, T)) bytes *= d;
+    estimate.bytes += bytes;
+    estimate.largest_bytes = std::max(estimate.largest_bytes, bytes);
+    ++estimate.hook_points;
+  }
+  return estimate;
+}
 
 std::string hook_name(Hook h, int layer) {
   const HookSpec& s = spec(h);
@@ -135,6 +176,11 @@ Edit Edit::custom(std::string hook, std::function<at::Tensor(const at::Tensor&)>
 }
 
 void ActivationCache::put(const std::string& name, at::Tensor t) {
+  if (sink_) {
+    names_.push_back(name);
+    sink_(name, t);
+    return;
+  }
   if (!tensors_.count(name)) names_.push_back(name);
   tensors_[name] = std::move(t);
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/model_info.h"
+
 namespace glassbox {
 
 // Every hook point of every architecture. Names: hook_name().
@@ -63,6 +65,20 @@ class NameFilter {
   std::shared_ptr<std::regex> re_;
 };
 
+// The shape (batch dropped) of what hook point h holds for T tokens of a model like `info`.
+std::vector<int64_t> hook_shape(Hook h, const ModelInfo& info, int64_t T);
+
+// What capturing every hook point of `info.hook_names` that `filter` matches holds
+// for T tokens, before anything runs: so that a capture too large is refused
+// instead of exhausting memory.
+struct CaptureEstimate {
+  int64_t bytes = 0;          // all captured activations together
+  int64_t largest_bytes = 0;  // the largest single one: what streaming to a file holds at once
+  int64_t hook_points = 0;
+};
+CaptureEstimate estimate_capture(const ModelInfo& info, const NameFilter& filter, int64_t T,
+                                 int64_t bytes_per_value);
+
 // A write hook. Tensors seen by edits have the batch dimension first
 // ([B, T, ...], or [B, H, T, T] for attention scores/patterns).
 struct Edit {
@@ -91,8 +107,13 @@ struct Edit {
 };
 
 // Captured activations by hook name, in the order the forward pass made them.
+// A streaming cache hands each one to its sink as it is made and keeps only
+// the names, so that a capture larger than memory can go straight to a file.
 class ActivationCache {
  public:
+  using Sink = std::function<void(const std::string& name, const at::Tensor& t)>;
+  ActivationCache() = default;
+  explicit ActivationCache(Sink sink) : sink_(std::move(sink)) {}
   void put(const std::string& name, at::Tensor t);
   bool has(const std::string& name) const;
   const at::Tensor& get(const std::string& name) const;  // throws Error if absent
@@ -102,6 +123,7 @@ class ActivationCache {
  private:
   std::vector<std::string> names_;
   std::map<std::string, at::Tensor> tensors_;
+  Sink sink_;
 };
 
 // The hooks of one forward pass. Built from a capture filter and edits once per

@@ -78,7 +78,11 @@ KVCache KVCache::repeat_batch(int64_t n) const {
 RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& options) const {
   c10::InferenceMode inference;
   RunResult result;
-  ActivationCache batched;
+  // Streamed activations go to the sink at once, batch dimension dropped; the rest are kept.
+  ActivationCache batched = options.stream ? ActivationCache([&options](const std::string& name, const at::Tensor& t) {
+    options.stream(name, t[0]);
+  })
+                                           : ActivationCache();
   const bool hooked = options.capture.has_value() || !options.edits.empty();
   HookContext context(info_.n_layers, options.capture ? &*options.capture : nullptr, options.edits, &batched);
   ForwardArgs args;
@@ -86,7 +90,8 @@ RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& optio
   args.hooks = hooked ? &context : nullptr;
   args.progress = options.progress;
   result.logits = forward(args).logits[0];
-  for (const auto& name : batched.names()) result.cache.put(name, batched.get(name)[0]);
+  if (!options.stream)
+    for (const auto& name : batched.names()) result.cache.put(name, batched.get(name)[0]);
   return result;
 }
 

@@ -50,6 +50,9 @@ struct ForwardResult {
 
 struct RunOptions {
   std::optional<NameFilter> capture;  // capture hook points whose names match
+  // When set, each captured activation is handed here as soon as it is made
+  // (batch dimension dropped) instead of being kept in RunResult::cache.
+  ActivationCache::Sink stream;
   std::vector<Edit> edits;
   const Progress* progress = nullptr;  // passed to the forward pass
 };

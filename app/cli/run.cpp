@@ -1,5 +1,6 @@
 // glassbox-cli info | tokenize | run
 #include <ATen/ATen.h>
+#include <malloc.h>
 
 #include <fstream>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include "app/cli/cli.h"
 #include "core/error.h"
 #include "core/h5.h"
+#include "core/memory_budget.h"
 #include "core/tokenizer.h"
 
 namespace glassbox::cli {
@@ -59,16 +61,60 @@ int tokenize(Args& args) {
 // Float32 on the CPU, contiguous: what the HDF5 writer takes.
 at::Tensor host_float(const at::Tensor& t) { return t.to(at::kCPU, at::kFloat).contiguous(); }
 
+constexpr int kStreamMmapThreshold = 128 * 1024;  // glibc's initial value
+
+void write_tensor(h5::Writer& file, const std::string& path, const at::Tensor& t) {
+  const at::Tensor host = host_float(t);
+  file.dataset(path, host.data_ptr<float>(), host.sizes().vec());
+}
+
+// What `run` will hold, checked against the budget before anything runs: the
+// whole cache, or with --stream only the largest activation at a time (plus the logits).
+nlohmann::json check_capture_size(const Model& model, const NameFilter& capture, int64_t T, bool stream,
+                                  const std::string& budget_text) {
+  const ModelInfo& info = model.info();
+  const CaptureEstimate estimate = estimate_capture(info, capture, T, sizeof(float));
+  const int64_t logits = T * info.d_vocab * int64_t{sizeof(float)};
+  const int64_t held = (stream ? estimate.largest_bytes : estimate.bytes) + logits;
+  const int64_t budget = parse_memory_budget(budget_text, "--memory-budget");
+  nlohmann::json j = {{"tokens", T},
+                      {"hook_points", estimate.hook_points},
+                      {"cache_bytes", estimate.bytes},
+                      {"logits_bytes", logits},
+                      {"held_bytes", held},
+                      {"stream", stream},
+                      {"budget_bytes", budget},
+                      {"budget", budget_text},
+                      {"summary", std::to_string(estimate.hook_points) + " hook points over " + std::to_string(T) +
+                                      " tokens: " + binary_size(estimate.bytes) + " of activations (float32), " +
+                                      binary_size(held) + " held at once"}};
+  j["fits"] = held <= budget;
+  return j;
+}
+
 int run(Args& args) {
   auto model = load_model_from_args(args);
   const std::vector<int64_t> tokens = tokens_from_args(args, *model);
   const std::string prompt = args.has("prompt") ? args.get("prompt") : "";
   const std::string out = args.get("out");
+  const bool dry_run = args.flag("dry-run"), stream = args.flag("stream");
+  const std::string budget = args.get("memory-budget", kDefaultMemoryBudget);
   RunOptions options;
   options.capture = NameFilter(args.get("hooks", ".*"));
   args.finish();
 
-  RunResult r = model->run(tokens, options);
+  const nlohmann::json size = check_capture_size(*model, *options.capture, static_cast<int64_t>(tokens.size()),
+                                                 stream, budget);
+  if (dry_run) {
+    std::cout << size.dump(2) << "\n";
+    return 0;
+  }
+  if (!size["fits"].get<bool>())
+    fail(out, size["summary"].get<std::string>() + ", above the memory budget of " +
+                  binary_size(size["budget_bytes"].get<int64_t>()) + " (--memory-budget " + budget +
+                  "); capture fewer hooks with --hooks, write them as they are made with --stream, or raise "
+                  "--memory-budget");
+
   h5::Writer file(out);
   file.attr("/", "glassbox_format", std::string("activation-cache"));
   file.attr("/", "format_version", int64_t{1});
@@ -76,23 +122,29 @@ int run(Args& args) {
   file.attr("/", "prompt", prompt);
   file.dataset("/tokens", tokens.data(), {static_cast<int64_t>(tokens.size())});
   file.dataset("/token_strings", model->token_strings(tokens));
-  at::Tensor logits = host_float(r.logits);
-  file.dataset("/logits", logits.data_ptr<float>(), logits.sizes().vec());
   file.group("/cache");
-  for (const auto& name : r.cache.names()) {
-    at::Tensor t = host_float(r.cache.get(name));
-    file.dataset("/cache/" + name, t.data_ptr<float>(), t.sizes().vec());
+  if (stream) {
+    options.stream = [&file](const std::string& name, const at::Tensor& t) { write_tensor(file, "/cache/" + name, t); };
+    // glibc raises its mmap threshold after each large free, and then keeps freed
+    // activations in the heap, where the resident set grows with the whole cache
+    // instead of one layer's worth: a fixed threshold returns them at once.
+    ::mallopt(M_MMAP_THRESHOLD, kStreamMmapThreshold);
   }
+  RunResult r = model->run(tokens, options);
+  write_tensor(file, "/logits", r.logits);
+  for (const auto& name : r.cache.names()) write_tensor(file, "/cache/" + name, r.cache.get(name));
   file.commit();
-  std::cerr << "wrote " << out << ": " << tokens.size() << " tokens, " << r.cache.size() << " hook points\n";
+  std::cerr << "wrote " << out << ": " << tokens.size() << " tokens, "
+            << (stream ? size["hook_points"].get<int64_t>() : static_cast<int64_t>(r.cache.size())) << " hook points\n";
   return 0;
 }
 
 const bool registered = register_command("info", "--model PATH [--device cpu|cuda] [--dtype float32|bfloat16]", &info) &&
                         register_command("tokenize", "--model PATH (--text S | --text-file F) [--add-special-tokens]", &tokenize) &&
                         register_command("run",
-                                          "--model PATH (--prompt S | --tokens 1,2,3) --out F.h5 [--hooks REGEX] "
-                                          "[--device cpu|cuda] [--dtype float32|bfloat16] [--threads N]",
+                                          "--model PATH (--prompt S | --tokens 1,2,3) --out F.h5 [--hooks REGEX] [--stream] "
+                                          "[--memory-budget 25%|SIZE] [--dry-run] [--device cpu|cuda] "
+                                          "[--dtype float32|bfloat16] [--threads N]",
                                           &run);
 
 }  // namespace

@@ -64,6 +64,73 @@ TEST(Cli, RunWritesTheActivationCacheLayout) {
   EXPECT_LE(test::relative_error(p, pattern), 1e-4);
 }
 
+TEST(Cli, RunDryRunShowsWhatTheCaptureWouldHoldAndWritesNothing) {
+  test::TempDir tmp;
+  const std::string out = tmp.file("cache.h5");
+  auto r = run_cli("run --model " + shell_quote(test::data("models/gpt2_a")) + " --tokens 1,2,3,4 --out " +
+                   shell_quote(out) + " --hooks " + shell_quote(".*hook_pattern") + " --dry-run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // gpt2_a: 2 layers of 4 heads, a pattern is [4, 4, 4] float32; 512-token vocabulary.
+  EXPECT_EQ(j["hook_points"], 2);
+  EXPECT_EQ(j["cache_bytes"], 2 * 4 * 4 * 4 * 4);
+  EXPECT_EQ(j["logits_bytes"], 4 * 512 * 4);
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+TEST(Cli, RunAboveTheMemoryBudgetIsRefusedWithTheEstimateUnlessStreamed) {
+  test::TempDir tmp;
+  const auto goldens = test::load_goldens();
+  const test::Golden& g = goldens.front();
+  std::string ids;
+  for (int64_t id : g.input_ids()) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string base = "run --model " + shell_quote(g.model_dir) + " --tokens " + ids;
+  const std::string kept = tmp.file("kept.h5"), refused = tmp.file("refused.h5"), streamed = tmp.file("streamed.h5");
+  ASSERT_EQ(run_cli(base + " --out " + shell_quote(kept)).status, 0);
+
+  // The whole cache of the reference model is ~100 KiB; the largest activation a few KiB.
+  auto r = run_cli(base + " --out " + shell_quote(refused) + " --memory-budget 48K");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find(refused + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("above the memory budget of 48.0 KiB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--stream"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(refused));
+
+  r = run_cli(base + " --out " + shell_quote(streamed) + " --memory-budget 48K --stream");
+  ASSERT_EQ(r.status, 0) << r.err;
+  h5::Reader a(kept), b(streamed);
+  ASSERT_EQ(b.children("/cache"), a.children("/cache"));
+  for (const auto& name : a.children("/cache")) EXPECT_EQ(b.read_float("/cache/" + name), a.read_float("/cache/" + name)) << name;
+  EXPECT_EQ(b.read_float("/logits"), a.read_float("/logits"));
+
+  r = run_cli(base + " --out " + shell_quote(refused) + " --memory-budget lots");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("--memory-budget: memory budget 'lots' is not a size"), std::string::npos) << r.err;
+}
+
+TEST(Cli, ProbesShowWhatTheyKeepBeforeRunningAndRefuseAboveTheBudget) {
+  test::TempDir tmp;
+  const std::string base = "probe attention-heads --model " + shell_quote(test::data("models/gpt2_a")) +
+                           " --tokens 1,2,3,4,5,6,7,8 --out " + shell_quote(tmp.file("heads.h5"));
+  auto r = run_cli(base + " --dry-run");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  // Every pattern of the prompt (2 layers × 4 heads × 8 × 8) and its logits (8 × 512), float32.
+  EXPECT_EQ(j["held_bytes"], (2 * 4 * 8 * 8 + 8 * 512) * 4);
+  EXPECT_EQ(j["fits"], true);
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("heads.h5")));
+
+  r = run_cli(base + " --memory-budget 16K");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("attention-heads on 8 tokens keeps about 18.0 KiB of activations and logits, above the memory "
+                       "budget of 16.0 KiB"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp.file("heads.h5")));
+  ASSERT_EQ(run_cli(base + " --memory-budget 32K").status, 0);
+}
+
 TEST(Cli, BadInputGivesOneLineAndNonZeroExit) {
   test::TempDir tmp;
   const std::string model = shell_quote(test::data("models/gpt2_a"));

@@ -42,7 +42,48 @@ TEST(Hooks, FilterCapturesOnlyMatchingNamesAndNoHooksGiveTheSameLogits) {
                                       "blocks.1.attn.hook_pattern", "blocks.1.hook_resid_post"}));
   RunResult plain = model->run(kTokens);
   EXPECT_EQ(plain.cache.size(), 0u);
-  EXPECT_TRUE(at::allclose(plain.logits, filtered.logits, 1e-5, 1e-6));
+  // Without captured patterns the attention may run fused (LibTorch 2): the same numbers
+  // summed in another order.
+  EXPECT_LE((plain.logits - filtered.logits).abs().max().item<double>(), 1e-5 * filtered.logits.abs().max().item<double>());
+}
+
+// The size shown and checked before a capture runs is what the capture then holds.
+TEST(Hooks, TheCaptureEstimateIsWhatTheCaptureHolds) {
+  for (const std::string name : {"gpt2_a", "llama_gqa", "neox_parallel"}) {
+    auto model = test::reference_model(name);
+    for (const std::string regex : {".*", ".*hook_pattern|blocks\\.1\\..*"}) {
+      RunResult r = model->run(kTokens, capture(regex));
+      int64_t bytes = 0, largest = 0;
+      for (const auto& hook : r.cache.names()) {
+        const int64_t n = r.cache.get(hook).numel() * int64_t{sizeof(float)};
+        bytes += n;
+        largest = std::max(largest, n);
+      }
+      const CaptureEstimate e =
+          estimate_capture(model->info(), NameFilter(regex), static_cast<int64_t>(kTokens.size()), sizeof(float));
+      EXPECT_EQ(e.hook_points, static_cast<int64_t>(r.cache.size())) << name << " " << regex;
+      EXPECT_EQ(e.bytes, bytes) << name << " " << regex;
+      EXPECT_EQ(e.largest_bytes, largest) << name << " " << regex;
+    }
+  }
+}
+
+TEST(Hooks, AStreamedCaptureHandsOverEachActivationAsItIsMadeAndKeepsNone) {
+  auto model = test::reference_model("llama_gqa");
+  const RunResult kept = model->run(kTokens, capture(".*"));
+  std::vector<std::string> names;
+  std::vector<at::Tensor> streamed;
+  RunOptions o = capture(".*");
+  o.stream = [&](const std::string& hook, const at::Tensor& t) {
+    names.push_back(hook);
+    streamed.push_back(t.clone());
+  };
+  const RunResult r = model->run(kTokens, o);
+  EXPECT_EQ(r.cache.size(), 0u);
+  ASSERT_EQ(names, kept.cache.names());
+  for (size_t i = 0; i < names.size(); ++i)
+    EXPECT_TRUE(at::equal(streamed[i], kept.cache.get(names[i]))) << names[i];
+  EXPECT_TRUE(at::equal(r.logits, kept.logits));
 }
 
 TEST(Hooks, ReplaceAtOnePositionPatchesOnlyThatPositionAndLater) {
