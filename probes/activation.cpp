@@ -31,7 +31,7 @@ Activation activation(const Model& model, const std::vector<int64_t>& tokens, co
     fail("activation", "'" + hook + "' is not a hook point of this model (glassbox-cli info --model DIR lists them)");
   c10::InferenceMode inference;
   RunOptions options;
-  options.capture = NameFilter(std::regex_replace(hook, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"));
+  options.capture = NameFilter(exact_hook_regex(hook));
   progress.update(0, "forward pass");
   options.progress = &progress;  // the forward pass is the work
   at::Tensor captured = model.run(tokens, options).cache.get(hook).to(at::kCPU, at::kFloat);
@@ -79,6 +79,7 @@ Analysis activation_analysis() {
     out.summary = {{"hook", r.hook}, {"shape", r.shape}, {"norm", to_floats(r.values.norm(2, -1))}};
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues& v) { return exact_hook_regex(v.text("hook")); };
   return a;
 }
 

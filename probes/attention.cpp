@@ -34,10 +34,12 @@ std::vector<int64_t> repeated_random_tokens(int n, int64_t vocab, uint64_t seed,
   return tokens;
 }
 
+constexpr const char* kAllPatternsCapture = "blocks\\.\\d+\\.attn\\.hook_pattern";
+
 // [n_layers, n_heads, T, T] attention patterns of one forward pass.
 at::Tensor patterns_of(const Model& model, const std::vector<int64_t>& tokens, const Progress& progress) {
   RunOptions options;
-  options.capture = NameFilter("blocks\\.\\d+\\.attn\\.hook_pattern");
+  options.capture = NameFilter(kAllPatternsCapture);
   options.progress = &progress;
   RunResult run = model.run(tokens, options);
   std::vector<at::Tensor> per_layer;
@@ -162,7 +164,7 @@ AttentionPattern attention_pattern(const Model& model, const std::vector<int64_t
     fail("attention-pattern", "head " + head_label(head) + " is outside the model");
   c10::InferenceMode inference;
   RunOptions options;
-  options.capture = NameFilter("blocks\\." + std::to_string(head.layer) + "\\.attn\\.hook_pattern");
+  options.capture = NameFilter(exact_hook_regex(hook_name(Hook::pattern, head.layer)));
   progress.update(0, "forward pass");
   options.progress = &progress;  // the forward pass is the work
   AttentionPattern r;
@@ -201,6 +203,9 @@ Analysis attention_pattern_analysis() {
                    {"last_token_attention", to_floats(r.layer_patterns[r.head.head][-1])}};
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues& v) {
+    return exact_hook_regex(hook_name(Hook::pattern, v.head("head")->layer));
+  };
   return a;
 }
 
@@ -234,6 +239,8 @@ Analysis attention_heads_analysis() {
                    {"induction", to_floats(r.induction)}};
     return out;
   };
+  // The prompt's patterns, all layers and heads (the scored sequence is short).
+  a.captures = [](const ModelInfo&, const ParamValues&) { return std::string(kAllPatternsCapture); };
   return a;
 }
 

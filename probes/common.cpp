@@ -2,10 +2,16 @@
 
 #include <ATen/ATen.h>
 
+#include <regex>
+
 #include "core/error.h"
 #include "core/tokenizer.h"
 
 namespace glassbox::probes {
+
+std::string exact_hook_regex(const std::string& hook_name) {
+  return std::regex_replace(hook_name, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+}
 
 const Transformer& as_transformer(const Model& model, const std::string& probe) {
   const auto* t = dynamic_cast<const Transformer*>(&model);

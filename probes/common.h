@@ -14,6 +14,12 @@
 
 namespace glassbox::probes {
 
+// The residual stream read layer by layer: the embedding (resid_pre of block 0) and every
+// block's output. Captured by the logit lens and the residual norms.
+inline constexpr const char* kResidualStreamCapture = "blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post";
+// A regular expression that matches exactly `hook_name`.
+std::string exact_hook_regex(const std::string& hook_name);
+
 // The model as a transformer; Error naming the probe if it is not one (toy MLP).
 const Transformer& as_transformer(const Model& model, const std::string& probe);
 Transformer& as_transformer(Model& model, const std::string& probe);

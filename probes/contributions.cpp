@@ -63,9 +63,12 @@ Plot series_plot(const std::string& name, const std::string& title, const at::Te
 
 }  // namespace
 
+// What residual_parts keeps: each block's input, its two writes and its output.
+constexpr const char* kResidualPartsCapture = "blocks\\.\\d+\\.hook_(resid_pre|attn_out|mlp_out|resid_post)";
+
 ResidualParts residual_parts(const Model& model, const std::vector<int64_t>& tokens) {
   RunOptions options;
-  options.capture = NameFilter("blocks\\.\\d+\\.hook_(resid_pre|attn_out|mlp_out|resid_post)");
+  options.capture = NameFilter(kResidualPartsCapture);
   RunResult run = model.run(tokens, options);
   const int n_layers = model.info().n_layers;
   ResidualParts parts;
@@ -167,6 +170,7 @@ Analysis contributions_analysis() {
                    {"mean_layer_ratio", to_floats(r.norm_ratio[2].mean(-1))}};
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues&) { return std::string(kResidualPartsCapture); };
   return a;
 }
 

@@ -32,7 +32,7 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   constexpr double kForwardShare = 0.25;
   const Progress forward_progress = sub_progress(progress, 0, kForwardShare);
   RunOptions options;
-  options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
+  options.capture = NameFilter(kResidualStreamCapture);
   options.progress = &forward_progress;
   progress.update(0, "forward pass");
   RunResult run = model.run(params.tokens, options);
@@ -55,26 +55,37 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   for (int layer : result.layers)
     resids.push_back(run.cache.get(layer < 0 ? hook_name(Hook::resid_pre, 0) : hook_name(Hook::resid_post, layer)));
   run.cache = {};
+  // Layers are read together, about kGemmRows rows of [positions, d_model] per unembedding,
+  // so that the products are large enough to run at the machine's GEMM rate.
+  constexpr int64_t kGemmRows = 512;
   for (int64_t begin = 0; begin < T; begin += chunk) {
     const int64_t n = std::min(chunk, T - begin);
-    const at::Tensor final_chunk = final_logprobs.narrow(0, begin, n);
-    for (int64_t row = 0; row < rows; ++row) {
+    const at::Tensor final_chunk = final_logprobs.narrow(0, begin, n).unsqueeze(0);
+    const int64_t group = std::clamp<int64_t>(kGemmRows / n, 1, rows);
+    for (int64_t first = 0; first < rows; first += group) {
       progress.check();
-      at::Tensor logprobs =
-          at::log_softmax(transformer.unembed_resid(resids[size_t(row)].narrow(0, begin, n)).to(at::kFloat), -1);
-      result.kl[row].narrow(0, begin, n).copy_((logprobs.exp() * (logprobs - final_chunk)).sum(-1));
-      result.target_prob[row].narrow(0, begin, n).copy_(logprobs.select(-1, *result.target).exp());
+      const int64_t g = std::min(group, rows - first);
+      std::vector<at::Tensor> slices;
+      for (int64_t row = first; row < first + g; ++row) slices.push_back(resids[size_t(row)].narrow(0, begin, n));
+      at::Tensor logprobs = at::log_softmax(transformer.unembed_resid(at::stack(slices)).to(at::kFloat), -1);
+      at::Tensor probs = logprobs.exp();
+      // KL(p ‖ q) = Σ p (log p − log q), with one temporary of [layers, positions, vocab].
+      result.kl.narrow(0, first, g).narrow(1, begin, n).copy_(probs.mul_(logprobs - final_chunk).sum(-1));
+      result.target_prob.narrow(0, first, g).narrow(1, begin, n).copy_(logprobs.select(-1, *result.target).exp());
       auto [values, indices] = at::topk(logprobs, k, -1);
-      result.top_probs[row].narrow(0, begin, n).copy_(values.exp());
-      result.top_ids[row].narrow(0, begin, n).copy_(indices);
+      result.top_probs.narrow(0, first, g).narrow(1, begin, n).copy_(values.exp());
+      result.top_ids.narrow(0, first, g).narrow(1, begin, n).copy_(indices);
       const at::Tensor ids = indices.cpu().contiguous();
       const std::vector<std::string> strings =
           model.token_strings(std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()));
-      std::copy(strings.begin(), strings.end(), result.top_strings.begin() + (row * T + begin) * k);
-      const double done = (double(begin) * rows + double(n) * (row + 1)) / (double(T) * rows);
+      for (int64_t r = 0; r < g; ++r)
+        std::copy(strings.begin() + r * n * k, strings.begin() + (r + 1) * n * k,
+                  result.top_strings.begin() + ((first + r) * T + begin) * k);
+      const double done = (double(begin) * rows + double(n) * (first + g)) / (double(T) * rows);
       progress.update(kForwardShare + (1 - kForwardShare) * done,
                       "positions " + std::to_string(begin) + "–" + std::to_string(begin + n - 1) + ", " +
-                          result.layer_names[size_t(row)]);
+                          result.layer_names[size_t(first)] +
+                          (g > 1 ? "–" + result.layer_names[size_t(first + g - 1)] : std::string()));
     }
     if (begin + n < T && progress.wants_partial()) progress.publish(to_plots(result));
   }
@@ -169,6 +180,7 @@ Analysis logit_lens_analysis() {
     out.summary["target_prob_last_position"] = to_floats(r.target_prob.select(1, -1));
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues&) { return std::string(kResidualStreamCapture); };
   return a;
 }
 

@@ -1,6 +1,7 @@
 #include "probes/prune_curve.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <numeric>
 

@@ -1,6 +1,7 @@
 #include "probes/registry.h"
 
 #include "core/error.h"
+#include "core/hooks.h"
 
 namespace glassbox::probes {
 
@@ -43,6 +44,13 @@ const Analysis* find_analysis(const std::string& id) {
   for (const Analysis& a : analyses())
     if (a.id == id) return &a;
   return nullptr;
+}
+
+int64_t analysis_memory_bytes(const Analysis& analysis, const ModelInfo& info, const ParamValues& values, int64_t T) {
+  if (!info.transformer || T <= 0) return 0;
+  const int64_t logits = T * info.d_vocab * int64_t{sizeof(float)};
+  if (!analysis.captures) return logits;
+  return logits + estimate_capture(info, NameFilter(analysis.captures(info, values)), T, sizeof(float)).bytes;
 }
 
 bool applies(const Analysis& analysis, const ModelInfo& info) { return analysis.needs.transformer == info.transformer; }

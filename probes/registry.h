@@ -52,7 +52,15 @@ struct Analysis {
   // Parameters, with ranges from the model (layers, heads, context).
   std::function<std::vector<ParamSpec>(const ModelInfo&)> params;
   std::function<AnalysisOutput(const Model&, const AnalysisInputs&, const ParamValues&, const Progress&)> run;
+  // The hook points (a regular expression over hook names) its forward pass on the prompt
+  // keeps, so that their size is shown and checked against the memory budget before it
+  // runs; empty when it keeps none worth counting.
+  std::function<std::string(const ModelInfo&, const ParamValues&)> captures;
 };
+
+// Bytes of activations `analysis` keeps for a prompt of T tokens (its `captures`, float32)
+// plus the logits of that prompt: what it holds beyond the model, estimated before it runs.
+int64_t analysis_memory_bytes(const Analysis& analysis, const ModelInfo& info, const ParamValues& values, int64_t T);
 
 // Every analysis, in the order the GUI shows them (probes/registry.cpp).
 const std::vector<Analysis>& analyses();

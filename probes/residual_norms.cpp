@@ -14,7 +14,7 @@ ResidualNorms residual_norms(const Model& model, const std::vector<int64_t>& tok
   if (tokens.empty()) fail("residual-norms", "the prompt has no tokens");
   c10::InferenceMode inference;
   RunOptions options;
-  options.capture = NameFilter("blocks\\.0\\.hook_resid_pre|blocks\\.\\d+\\.hook_resid_post");
+  options.capture = NameFilter(kResidualStreamCapture);
   progress.update(0, "forward pass");
   options.progress = &progress;  // the forward pass is the work
   const RunResult run = model.run(tokens, options);
@@ -50,6 +50,7 @@ Analysis residual_norms_analysis() {
     out.summary = {{"rows", r.rows}, {"mean_norm", to_floats(r.norms.mean(1))}};
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues&) { return std::string(kResidualStreamCapture); };
   return a;
 }
 

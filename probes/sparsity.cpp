@@ -12,6 +12,9 @@
 
 namespace glassbox::probes {
 
+// Every MLP neuron's activation.
+constexpr const char* kSparsityCapture = "blocks\\.\\d+\\.mlp\\.hook_post";
+
 SparsityResult sparsity(const Model& model, const SparsityParams& params, const Progress& progress) {
   as_transformer(model, "sparsity");
   if (!(params.epsilon >= 0) || !std::isfinite(params.epsilon))
@@ -19,7 +22,7 @@ SparsityResult sparsity(const Model& model, const SparsityParams& params, const 
   c10::InferenceMode inference;
   progress.update(0, "forward pass");
   RunOptions options;
-  options.capture = NameFilter("blocks\\.\\d+\\.mlp\\.hook_post");
+  options.capture = NameFilter(kSparsityCapture);
   RunResult run = model.run(params.tokens, options);
   std::vector<at::Tensor> per_layer;
   for (int l = 0; l < model.info().n_layers; ++l) {
@@ -63,6 +66,7 @@ Analysis sparsity_analysis() {
     out.summary = {{"active_fraction", to_floats(r.active_fraction.mean(-1))}};
     return out;
   };
+  a.captures = [](const ModelInfo&, const ParamValues&) { return std::string(kSparsityCapture); };
   return a;
 }
 

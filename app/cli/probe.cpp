@@ -7,6 +7,7 @@
 #include "app/cli/cli.h"
 #include "app/cli/session.h"
 #include "core/error.h"
+#include "core/memory_budget.h"
 #include "probes/edits.h"
 #include "probes/registry.h"
 
@@ -38,7 +39,7 @@ std::string usage(const Analysis& a) {
                                                              : "[" + spec.flag() + " " + spec.type_name() + "]";
     s += " " + (spec.required ? flag.substr(1, flag.size() - 2) : flag);
   }
-  return s + " [--edits F.json] (--out F.h5 | --session F.gbx)";
+  return s + " [--edits F.json] [--memory-budget 25%|SIZE] [--dry-run] (--out F.h5 | --session F.gbx)";
 }
 
 std::string help(const Analysis& a, Args& args) {
@@ -67,7 +68,10 @@ std::string help(const Analysis& a, Args& args) {
       << "  --edits F.json\n      Run under these active edits (ablations, steering vectors; docs/file-formats.md#edits); "
          "the run records them.\n"
       << "  --session F.gbx\n      Also (or instead) append this run to a session, created if missing; it opens in "
-         "the GUI.\n";
+         "the GUI.\n"
+      << "  --memory-budget 25%|SIZE\n      Refuse to run when the activations it keeps would exceed this (a share "
+         "of RAM or a size such as 6G). Default: 25%.\n"
+      << "  --dry-run\n      Print what it would keep (JSON) and run nothing.\n";
   if (!with_model) out << "\nGive --model PATH with --help to see the ranges for that model.\n";
   return out.str();
 }
@@ -120,9 +124,27 @@ int run_probe(const Analysis& a, Args& args) {
   const std::string session = args.get("session", "");
   const std::string out = session.empty() || args.has("out") ? args.get("out") : "";
   const std::string device = args.get("device", "cpu"), dtype = args.get("dtype", "float32");
+  const bool dry_run = args.flag("dry-run");
+  const std::string budget_text = args.get("memory-budget", kDefaultMemoryBudget);
   args.finish();
   probes::check_inputs(a, inputs, "command line");
   const probes::ParamValues values = probes::parse_params(specs, typed, *model, probes::Front::cli);
+
+  const int64_t T = static_cast<int64_t>(inputs.tokens.size());
+  const int64_t held = probes::analysis_memory_bytes(a, model->info(), values, T);
+  const int64_t budget = parse_memory_budget(budget_text, "--memory-budget");
+  const std::string estimate = a.id + " on " + std::to_string(T) + " tokens keeps about " + binary_size(held) +
+                               " of activations and logits";
+  if (dry_run) {
+    std::cout << nlohmann::json{{"analysis", a.id}, {"tokens", T}, {"held_bytes", held}, {"budget_bytes", budget},
+                                {"fits", held <= budget}, {"summary", estimate}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  if (held > budget)
+    fail("command line", estimate + ", above the memory budget of " + binary_size(budget) + " (--memory-budget " +
+                             budget_text + "); shorten the prompt or raise --memory-budget");
 
   const std::string started = utc_timestamp();
   const auto start = std::chrono::steady_clock::now();

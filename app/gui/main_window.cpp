@@ -9,10 +9,12 @@
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
@@ -29,6 +31,9 @@
 #include "app/gui/model_panel.h"
 #include "app/gui/params_panel.h"
 #include "app/gui/prompt_bar.h"
+#include "core/error.h"
+#include "core/memory_budget.h"
+#include "core/model.h"
 #include "views/folders.h"
 #include "views/plot_view.h"
 
@@ -190,6 +195,8 @@ void MainWindow::build_menus() {
     a->setChecked(name == dtype_);
     dtypes_->addAction(a);
   }
+  device->addSeparator();
+  device->addAction(tr("&Memory budget…"), this, &MainWindow::choose_memory_budget);
   connect(devices_, &QActionGroup::triggered, this, [this](QAction* a) { reload_with(a->text(), dtype_); });
   connect(dtypes_, &QActionGroup::triggered, this, [this](QAction* a) { reload_with(device_, a->data().toString()); });
 
@@ -553,6 +560,9 @@ void MainWindow::run_analysis(int index) {
     state->tab->show_status(tr("edits failed"));
     return;
   }
+  const int64_t held = memory_estimate(*state);
+  if (!within_memory_budget(*state, held)) return;
+  const QString keeps = held > 0 ? tr(" (keeps about %1)").arg(QString::fromStdString(binary_size(held))) : QString();
   const AnalysisRequest request{&analysis, prompt_, dataset.toStdString(), state->inputs,
                                 probes::enabled_edits(edits_bar_->edits()), resolved_};
   const QString with_edits = request.edits.empty() ? QString() : tr("with %1").arg(active_edit_labels());
@@ -562,7 +572,7 @@ void MainWindow::run_analysis(int index) {
   // Results land only if the model and this tab's request are still current.
   auto current = [this, generation, state, id] { return generation == generation_ && state->request == id; };
   state->queued = jobs_.busy();
-  state->tab->show_status(state->queued ? tr("queued") : tr("running…"));
+  state->tab->show_status((state->queued ? tr("queued") : tr("running…")) + keeps);
   state->tab->set_computing(true);
   jobs_.submit(
       title, QString::fromStdString("analysis:" + analysis.id),
@@ -603,6 +613,71 @@ void MainWindow::run_analysis(int index) {
           state->tab->show_status(tr("failed"));
         }
       });
+}
+
+namespace {
+
+constexpr const char* kMemoryBudgetKey = "memory/budget";
+
+int64_t memory_budget() {
+  const std::string text = QSettings().value(kMemoryBudgetKey, kDefaultMemoryBudget).toString().toStdString();
+  try {
+    return parse_memory_budget(text, "memory budget");
+  } catch (const Error&) {
+    return parse_memory_budget(kDefaultMemoryBudget, "memory budget");
+  }
+}
+
+}  // namespace
+
+int64_t MainWindow::memory_estimate(const TabState& state) const {
+  const probes::Analysis& analysis = state.tab->analysis();
+  try {
+    const probes::ParamValues values = probes::parse_params(state.specs, state.inputs, *model_.model, probes::Front::gui);
+    return probes::analysis_memory_bytes(analysis, model_.model->info(), values, static_cast<int64_t>(prompt_.ids.size()));
+  } catch (const Error&) {
+    return 0;  // the run reports the bad parameter
+  }
+}
+
+bool MainWindow::within_memory_budget(TabState& state, int64_t held) {
+  const int64_t budget = memory_budget();
+  if (held <= budget || held <= state.approved_bytes) return true;
+  const QString title = QString::fromStdString(state.tab->analysis().title);
+  const auto answer = QMessageBox::question(
+      this, tr("Memory budget"),
+      tr("%1 on %2 tokens keeps about %3 of activations, above the memory budget of %4 (Device ▸ Memory budget…).\n\n"
+         "Run it anyway?")
+          .arg(title)
+          .arg(prompt_.ids.size())
+          .arg(QString::fromStdString(binary_size(held)), QString::fromStdString(binary_size(budget))),
+      QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+  if (answer == QMessageBox::Yes) {
+    state.approved_bytes = held;
+    return true;
+  }
+  state.stale = true;
+  state.tab->show_status(tr("not run: above the memory budget"));
+  return false;
+}
+
+void MainWindow::choose_memory_budget() {
+  QSettings settings;
+  bool ok = false;
+  const QString text = QInputDialog::getText(
+      this, tr("Memory budget"),
+      tr("Largest amount of activations an analysis may keep before it asks\n(a share of RAM such as 25%, or a size such "
+         "as 6G or 512M; this machine has %1):")
+          .arg(QString::fromStdString(binary_size(physical_memory_bytes()))),
+      QLineEdit::Normal, settings.value(kMemoryBudgetKey, kDefaultMemoryBudget).toString(), &ok);
+  if (!ok) return;
+  try {
+    const int64_t bytes = parse_memory_budget(text.trimmed().toStdString(), "memory budget");
+    settings.setValue(kMemoryBudgetKey, text.trimmed());
+    statusBar()->showMessage(tr("Memory budget: %1").arg(QString::fromStdString(binary_size(bytes))), 5000);
+  } catch (const Error& e) {
+    QMessageBox::warning(this, tr("Memory budget"), QString::fromStdString(e.what()));
+  }
 }
 
 void MainWindow::export_current_analysis() {

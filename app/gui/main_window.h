@@ -121,9 +121,15 @@ class MainWindow : public QMainWindow {
     int shown = -1;            // index into runs of the result on screen
     int recompute_from = -1;   // a Recompute compares its result with this run
     int compared_with = -1;    // the run shown beside `shown`, or -1
+    int64_t approved_bytes = 0;  // run anyway up to this size, above the memory budget
   };
 
   void build_menus();
+  // Bytes the analysis of `state` would keep on the current prompt (0: unknown), and
+  // whether it may run: above the memory budget the user is asked.
+  int64_t memory_estimate(const TabState& state) const;
+  bool within_memory_budget(TabState& state, int64_t held);
+  void choose_memory_budget();
   void apply_model(LoadedModel loaded);
   void rebuild_tabs();
   void clear_tabs();  // callers block the tab widget's signals
