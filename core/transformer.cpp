@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/version.h>
 
 #include <cmath>
 #include <optional>
@@ -256,6 +257,18 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, i
     vh = vh.repeat_interleave(H / Hkv, 1);
   }
   const int64_t Tk = kh.size(2);
+#if TORCH_VERSION_MAJOR >= 2
+  // Fused attention where no one looks at or edits the scores and the pattern: the
+  // T × T square is never materialised. Causal from position 0 only (is_causal aligns
+  // queries and keys at the top left) and within any sliding window.
+  const bool window_applies = cfg_.sliding_window > 0 && offset + T > cfg_.sliding_window;
+  if (offset == 0 && !window_applies && x.scalar_type() == at::kFloat && !hook_wanted(hooks, Hook::attn_scores, l) &&
+      !hook_wanted(hooks, Hook::pattern, l)) {
+    at::Tensor z = at::scaled_dot_product_attention(qh, kh, vh, {}, 0.0, /*is_causal=*/true).transpose(1, 2);
+    z = hook(hooks, Hook::z, l, z, offset);
+    return linear(z.reshape({B, T, H * dh}), lw.W_O, lw.b_O);
+  }
+#endif
   at::Tensor scores = at::matmul(qh, kh.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(dh)));
   // Query i sits at absolute position offset+i and sees keys 0..offset+i.
   at::Tensor mask = at::ones({T, Tk}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(offset + 1);

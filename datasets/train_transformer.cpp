@@ -1,6 +1,7 @@
 #include "datasets/train_transformer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <torch/optim/adamw.h>
 
 #include <chrono>

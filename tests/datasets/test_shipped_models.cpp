@@ -1,6 +1,7 @@
 // The toy models in resources/models load through load_model and score what
 // their config.json records (the numbers in docs/toy-models.md).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "core/model.h"
