@@ -230,6 +230,9 @@ std::vector<Edit> edits_reached_by(const std::vector<Edit>& edits, int64_t end) 
   return reached;
 }
 
+// Bytes of scores per block of queries when the attention runs blockwise.
+constexpr int64_t kAttentionBlockBytes = int64_t{8} << 20;
+
 }  // namespace
 
 at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, int l, KVCache* kv,
@@ -269,15 +272,33 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, i
     return linear(z.reshape({B, T, H * dh}), lw.W_O, lw.b_O);
   }
 #endif
-  at::Tensor scores = at::matmul(qh, kh.transpose(-1, -2)).to(at::kFloat) * (1.0 / std::sqrt(double(dh)));
+  const double scale = 1.0 / std::sqrt(double(dh));
   // Query i sits at absolute position offset+i and sees keys 0..offset+i.
   at::Tensor mask = at::ones({T, Tk}, at::TensorOptions().dtype(at::kBool).device(x.device())).triu(offset + 1);
   if (cfg_.sliding_window > 0 && offset + T > cfg_.sliding_window) {
     mask = mask.logical_or(at::ones_like(mask).tril(offset - cfg_.sliding_window));
   }
-  scores = hook(hooks, Hook::attn_scores, l, scores.masked_fill(mask, -INFINITY), offset);
-  at::Tensor pattern = hook(hooks, Hook::pattern, l, at::softmax(scores, -1), offset);
-  at::Tensor z = at::matmul(pattern.to(vh.scalar_type()), vh).transpose(1, 2);  // [B, T, H, dh]
+  at::Tensor z;
+  if (!hook_wanted(hooks, Hook::attn_scores, l) && !hook_wanted(hooks, Hook::pattern, l)) {
+    // No one looks at the scores or the pattern: queries in blocks, each against only the
+    // keys it can see. The [H, block, keys] temporaries stay small enough for the allocator
+    // to reuse (a fresh [H, T, T] square per layer costs more in page faults than in
+    // arithmetic at T = 2,048), and the masked half of the square is never computed.
+    const int64_t block = std::max<int64_t>(16, kAttentionBlockBytes / (int64_t{sizeof(float)} * B * H * Tk));
+    std::vector<at::Tensor> parts;
+    for (int64_t q0 = 0; q0 < T; q0 += block) {
+      const int64_t n = std::min(block, T - q0), keys = std::min(Tk, offset + q0 + n);
+      at::Tensor s = at::matmul(qh.narrow(2, q0, n), kh.narrow(2, 0, keys).transpose(-1, -2)).to(at::kFloat) * scale;
+      s.masked_fill_(mask.narrow(0, q0, n).narrow(1, 0, keys), -INFINITY);
+      parts.push_back(at::matmul(at::softmax(s, -1).to(vh.scalar_type()), vh.narrow(2, 0, keys)));
+    }
+    z = (parts.size() == 1 ? parts[0] : at::cat(parts, 2)).transpose(1, 2);  // [B, T, H, dh]
+  } else {
+    at::Tensor scores = at::matmul(qh, kh.transpose(-1, -2)).to(at::kFloat) * scale;
+    scores = hook(hooks, Hook::attn_scores, l, scores.masked_fill(mask, -INFINITY), offset);
+    at::Tensor pattern = hook(hooks, Hook::pattern, l, at::softmax(scores, -1), offset);
+    z = at::matmul(pattern.to(vh.scalar_type()), vh).transpose(1, 2);  // [B, T, H, dh]
+  }
   z = hook(hooks, Hook::z, l, z, offset);
   return linear(z.reshape({B, T, H * dh}), lw.W_O, lw.b_O);
 }

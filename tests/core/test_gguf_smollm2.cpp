@@ -119,6 +119,22 @@ TEST(SmolLM2, IoiPromptPredictsMary) {
   EXPECT_EQ(model->tokenizer()->token_text(top), " Mary");
 }
 
+// On a long prompt the attention runs in blocks of queries unless the pattern is captured
+// (or fused, with LibTorch 2): both ways give the same logits and the same attention output.
+TEST(SmolLM2, BlockwiseAttentionOnALongPromptEqualsTheFullPattern) {
+  const Model* model = smollm2();
+  ASSERT_TRUE(model);
+  std::vector<int64_t> tokens;
+  for (int64_t i = 0; i < 1100; ++i) tokens.push_back((i * 7919) % 49152);
+  RunOptions blockwise, full;
+  blockwise.capture = NameFilter("blocks\\.(0|29)\\.attn\\.hook_z");
+  full.capture = NameFilter("blocks\\.(0|29)\\.attn\\.hook_(z|pattern)");
+  const RunResult a = model->run(tokens, blockwise), b = model->run(tokens, full);
+  EXPECT_LE(relative_error(a.logits, b.logits), 1e-5);
+  for (const char* z : {"blocks.0.attn.hook_z", "blocks.29.attn.hook_z"})
+    EXPECT_LE(relative_error(a.cache.get(z), b.cache.get(z)), 1e-5) << z;
+}
+
 TEST(SmolLM2, TokenizerMatchesHuggingFace) {
   const Model* model = smollm2();
   ASSERT_TRUE(model);
