@@ -4,6 +4,7 @@
 // right, and the jobs panel at the bottom. Everything it shows is part of a
 // session (docs/file-formats.md#session) that saves and reopens exactly.
 #include <QMainWindow>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -200,6 +201,10 @@ class MainWindow : public QMainWindow {
   bool recovered_ = false;   // the session came from a recovery file
   bool autosaved_ = true;    // the recovery file holds every change
   QTimer* autosave_timer_;
+  // The recovery file being written off the GUI thread, from a copy of the session
+  // (a session of long prompts holds gigabytes of plots: seconds to write).
+  std::future<void> autosave_write_;
+  void finish_autosave();  // waits for that write, before the file is removed or the window goes
 
   ModelPanel* model_panel_;
   ParamsPanel* params_panel_;

@@ -119,6 +119,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     return;
   }
   jobs_.cancel_all();
+  finish_autosave();
   QFile::remove(recovery_path());
   event->accept();
 }
@@ -126,7 +127,10 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 void MainWindow::set_modified(bool modified) {
   setWindowModified(modified);
   autosaved_ = !modified;
-  if (!modified) QFile::remove(recovery_path());
+  if (!modified) {
+    finish_autosave();
+    QFile::remove(recovery_path());
+  }
 }
 
 void MainWindow::update_title() {
@@ -449,15 +453,30 @@ void MainWindow::set_autosave_interval(int ms) { autosave_timer_->setInterval(ms
 
 void MainWindow::autosave() {
   if (autosaved_ || session_.runs.empty()) return;
-  Session copy = session_;
-  copy.window_json = window_state();
-  try {
-    QDir().mkpath(recovery_folder());
-    write_session(recovery_path().toStdString(), copy);
-    autosaved_ = true;
-  } catch (const std::exception& e) {
-    statusBar()->showMessage(tr("Autosave failed: %1").arg(e.what()), 8000);
-  }
+  if (autosave_write_.valid() && autosave_write_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return;  // the previous write is still going; the next tick catches up
+  auto copy = std::make_shared<Session>(session_);
+  copy->window_json = window_state();
+  QDir().mkpath(recovery_folder());
+  autosaved_ = true;  // a change made while it writes clears this again
+  autosave_write_ = std::async(std::launch::async, [this, copy, path = recovery_path().toStdString()] {
+    try {
+      write_session(path, *copy);
+    } catch (const std::exception& e) {
+      const QString message = QString::fromStdString(e.what());
+      QMetaObject::invokeMethod(
+          this,
+          [this, message] {
+            autosaved_ = false;
+            statusBar()->showMessage(tr("Autosave failed: %1").arg(message), 8000);
+          },
+          Qt::QueuedConnection);
+    }
+  });
+}
+
+void MainWindow::finish_autosave() {
+  if (autosave_write_.valid()) autosave_write_.wait();
 }
 
 QStringList MainWindow::orphaned_recovery_files() {
