@@ -54,17 +54,30 @@ int64_t parse_memory_budget(const std::string& text, const std::string& where) {
   return bad();
 }
 
-std::string binary_size(int64_t bytes) {
-  const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+namespace {
+
+std::string size_in(int64_t bytes, double base, const char* const (&units)[5]) {
   double value = static_cast<double>(bytes);
   size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(units)) {
-    value /= 1024;
+  while (value >= base && unit + 1 < std::size(units)) {
+    value /= base;
     ++unit;
   }
   char text[32];
   std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
   return text;
+}
+
+}  // namespace
+
+std::string binary_size(int64_t bytes) {
+  static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  return size_in(bytes, 1024, units);
+}
+
+std::string decimal_size(int64_t bytes) {
+  static const char* const units[] = {"B", "kB", "MB", "GB", "TB"};
+  return size_in(bytes, 1000, units);
 }
 
 }  // namespace glassbox

@@ -15,7 +15,9 @@ int64_t parse_memory_budget(const std::string& text, const std::string& where);
 
 constexpr const char* kDefaultMemoryBudget = "25%";
 
-// "1.4 GiB", "512.0 MiB", "900 B".
+// "1.4 GiB", "512.0 MiB", "900 B": memory.
 std::string binary_size(int64_t bytes);
+// "1.5 GB", "93.0 MB": files, as disk tools and the Hub show them.
+std::string decimal_size(int64_t bytes);
 
 }  // namespace glassbox

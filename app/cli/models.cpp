@@ -1,7 +1,5 @@
 // glassbox-cli models: the models already on this machine (Hugging Face cache, Ollama).
 #include <algorithm>
-#include <cstdio>
-#include <iterator>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -9,6 +7,7 @@
 
 #include "app/cli/cli.h"
 #include "core/catalog.h"
+#include "core/memory_budget.h"
 
 namespace glassbox::cli {
 namespace {
@@ -23,24 +22,10 @@ std::string display_name(const CatalogEntry& e) {
   return name;
 }
 
-// Decimal units, as disk tools and the Hub show sizes.
-std::string human_size(uint64_t bytes) {
-  const char* const units[] = {"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1000 && unit + 1 < std::size(units)) {
-    value /= 1000;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-  return text;
-}
-
 void print_table(const std::vector<CatalogEntry>& entries) {
   std::vector<std::vector<std::string>> rows = {{"NAME", "SOURCE", "PATH", "FAMILY", "SIZE", "SUPPORTED"}};
   for (const CatalogEntry& e : entries)
-    rows.push_back({display_name(e), e.source, e.path, e.family.empty() ? "-" : e.family, human_size(e.size_bytes),
+    rows.push_back({display_name(e), e.source, e.path, e.family.empty() ? "-" : e.family, decimal_size(static_cast<int64_t>(e.size_bytes)),
                     e.supported ? "yes" : "no: " + e.reason});
   std::vector<size_t> widths(rows[0].size(), 0);
   for (const auto& row : rows) {

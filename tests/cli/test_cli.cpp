@@ -15,6 +15,13 @@ namespace {
 using test::run_cli;
 using test::shell_quote;
 
+// "1,2,3": token ids as --tokens takes them.
+std::string comma_separated(const std::vector<int64_t>& ids) {
+  std::string text;
+  for (int64_t id : ids) text += (text.empty() ? "" : ",") + std::to_string(id);
+  return text;
+}
+
 TEST(Cli, InfoNamesTheFamilyAndHooks) {
   auto r = run_cli("info --model " + shell_quote(test::data("models/neox_parallel")));
   ASSERT_EQ(r.status, 0) << r.err;
@@ -39,8 +46,7 @@ TEST(Cli, RunWritesTheActivationCacheLayout) {
   test::TempDir tmp;
   const auto goldens = test::load_goldens();
   const test::Golden& g = goldens.front();
-  std::string ids;
-  for (int64_t id : g.input_ids()) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string ids = comma_separated(g.input_ids());
   const std::string out = tmp.file("cache.h5");
   auto r = run_cli("run --model " + shell_quote(g.model_dir) + " --tokens " + ids + " --out " + shell_quote(out) +
                    " --hooks " + shell_quote("blocks\\.\\d+\\.hook_resid_post|.*hook_pattern"));
@@ -83,8 +89,7 @@ TEST(Cli, RunAboveTheMemoryBudgetIsRefusedWithTheEstimateUnlessStreamed) {
   test::TempDir tmp;
   const auto goldens = test::load_goldens();
   const test::Golden& g = goldens.front();
-  std::string ids;
-  for (int64_t id : g.input_ids()) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  const std::string ids = comma_separated(g.input_ids());
   const std::string base = "run --model " + shell_quote(g.model_dir) + " --tokens " + ids;
   const std::string kept = tmp.file("kept.h5"), refused = tmp.file("refused.h5"), streamed = tmp.file("streamed.h5");
   ASSERT_EQ(run_cli(base + " --out " + shell_quote(kept)).status, 0);
