@@ -63,7 +63,9 @@ TEST(ToyMlp, ForwardIsTheDenseFormula) {
 
 TEST(ToyMlp, HooksCaptureAndAblateNeurons) {
   ToyMlp model(random_weights(5, 8, false), "test");
-  RunResult r = model.run({2, 3}, RunOptions{NameFilter("hook_hidden_.*"), {}});
+  RunOptions capture;
+  capture.capture = NameFilter("hook_hidden_.*");
+  RunResult r = model.run({2, 3}, capture);
   ASSERT_TRUE(r.cache.has("hook_hidden_pre"));
   at::Tensor pre = r.cache.get("hook_hidden_pre");
   EXPECT_EQ(pre.sizes(), (at::IntArrayRef{8}));
