@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/gguf.h"
+#include "core/model_files.h"
 
 namespace glassbox {
 namespace fs = std::filesystem;
@@ -67,30 +68,6 @@ bool is_file(const fs::directory_entry& entry) {
   return entry.is_regular_file(ec);
 }
 
-bool is_within(const fs::path& root, const fs::path& path) {
-  return std::mismatch(root.begin(), root.end(), path.begin(), path.end()).first == root.end();
-}
-
-// The real location of `path` (links followed) when it exists inside `root`
-// (canonical); otherwise an empty path and `problem` says why.
-struct Resolved {
-  enum Status { inside, missing, dangling, outside };
-  Status status = missing;
-  fs::path real;
-  std::string problem;
-};
-Resolved resolve_inside(const fs::path& root, const fs::path& path) {
-  std::error_code ec;
-  const fs::path real = fs::canonical(path, ec);
-  if (ec) {
-    if (fs::is_symlink(fs::symlink_status(path, ec))) return {Resolved::dangling, {}, "is a link to a missing file"};
-    return {Resolved::missing, {}, "is missing"};
-  }
-  if (!is_within(root, real))
-    return {Resolved::outside, {}, "resolves outside " + root.string() + " (to " + real.string() + ")"};
-  return {Resolved::inside, real, ""};
-}
-
 // The whole file, or `problem` says why not.
 struct Text {
   std::string content;
@@ -141,16 +118,12 @@ std::string hf_repo_name(const std::string& folder) {
   return malformed ? "" : rest;
 }
 
-bool has_extension(const fs::path& file, const std::vector<std::string>& extensions) {
-  return contains(extensions, file.extension().string());
-}
-
 // Sums the sizes of `files` (names inside `snapshot`), each resolved inside the root.
 uint64_t sum_sizes(const fs::path& root, const fs::path& snapshot, const std::vector<std::string>& files,
                    std::vector<std::string>& reasons) {
   uint64_t total = 0;
   for (const std::string& name : files) {
-    const Resolved file = resolve_inside(root, snapshot / name);
+    const ResolvedPath file = resolve_inside(root, snapshot / name);
     std::error_code ec;
     const uintmax_t size = file.problem.empty() ? fs::file_size(file.real, ec) : 0;
     if (!file.problem.empty()) {
@@ -168,7 +141,7 @@ uint64_t sum_sizes(const fs::path& root, const fs::path& snapshot, const std::ve
 std::vector<std::string> safetensors_shards(const fs::path& root, const fs::path& snapshot,
                                             std::vector<std::string>& reasons) {
   const std::string index_name = "model.safetensors.index.json";
-  const Resolved index = resolve_inside(root, snapshot / index_name);
+  const ResolvedPath index = resolve_inside(root, snapshot / index_name);
   if (!index.problem.empty()) {
     reasons.push_back(index_name + " " + index.problem);
     return {};
@@ -186,9 +159,7 @@ std::vector<std::string> safetensors_shards(const fs::path& root, const fs::path
   std::set<std::string> shards;
   for (const auto& [tensor, shard] : parsed["weight_map"].items()) {
     const fs::path shard_path(shard.is_string() ? shard.get<std::string>() : std::string());
-    bool escapes = shard_path.empty() || shard_path.has_root_path();
-    for (const fs::path& part : shard_path) escapes = escapes || part == "..";
-    if (escapes) {
+    if (!is_plain_relative(shard_path)) {
       reasons.push_back(index_name + ": the shard of tensor " + shown(tensor) + " is not a file inside the snapshot");
       return {};
     }
@@ -208,12 +179,7 @@ uint64_t hf_weights(const fs::path& root, const fs::path& snapshot, std::vector<
     const std::vector<std::string> shards = safetensors_shards(root, snapshot, reasons);
     return sum_sizes(root, snapshot, shards, reasons);
   }
-  std::vector<std::string> pickles;
-  std::error_code ec;
-  for (fs::directory_iterator it(snapshot, ec), end; !ec && it != end; it.increment(ec)) {
-    if (has_extension(it->path(), {".bin", ".pt", ".pth", ".ckpt"})) pickles.push_back(it->path().filename().string());
-  }
-  std::sort(pickles.begin(), pickles.end());
+  const std::vector<std::string> pickles = pickle_weight_files(snapshot);
   if (pickles.empty()) {
     reasons.push_back("no weights (no model.safetensors or model.safetensors.index.json)");
     return 0;
@@ -224,9 +190,9 @@ uint64_t hf_weights(const fs::path& root, const fs::path& snapshot, std::vector<
 
 // config.json's model_type, or why it cannot be known.
 std::string hf_model_type(const fs::path& root, const fs::path& snapshot, std::vector<std::string>& reasons) {
-  const Resolved config = resolve_inside(root, snapshot / "config.json");
+  const ResolvedPath config = resolve_inside(root, snapshot / "config.json");
   if (!config.problem.empty()) {
-    reasons.push_back(config.status == Resolved::missing ? "no config.json" : "config.json " + config.problem);
+    reasons.push_back(config.status == ResolvedPath::missing ? "no config.json" : "config.json " + config.problem);
     return "";
   }
   const Text text = read_small_file(config.real, kMaxConfigBytes);
@@ -256,8 +222,8 @@ std::string escaping_link(const fs::path& root, const fs::path& snapshot) {
   for (fs::recursive_directory_iterator it(snapshot, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
     if (!is_link(*it)) continue;
-    const Resolved target = resolve_inside(root, it->path());
-    if (target.status == Resolved::outside)
+    const ResolvedPath target = resolve_inside(root, it->path());
+    if (target.status == ResolvedPath::outside)
       return it->path().lexically_relative(snapshot).string() + " " + target.problem;
   }
   return "";
@@ -272,7 +238,7 @@ CatalogEntry describe_hf_snapshot(const fs::path& root, const std::string& repo,
   entry.format = "folder";
   describe_safely(entry, [&] {
     std::vector<std::string> reasons;
-    const Resolved real = resolve_inside(root, snapshot);
+    const ResolvedPath real = resolve_inside(root, snapshot);
     if (!real.problem.empty()) {
       reasons.push_back("snapshot folder " + real.problem);
     } else {
@@ -294,7 +260,7 @@ std::map<std::string, std::vector<std::string>> hf_refs(const fs::path& root, co
   for (fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
        !ec && it != end; it.increment(ec)) {
     if (!is_file(*it)) continue;
-    const Resolved ref = resolve_inside(root, it->path());
+    const ResolvedPath ref = resolve_inside(root, it->path());
     if (!ref.problem.empty()) continue;
     Text text = read_small_file(ref.real, kMaxRefBytes);
     std::string& revision = text.content;
@@ -407,7 +373,7 @@ std::string gguf_architecture(const fs::path& blob, std::vector<std::string>& re
 // model cannot be opened.
 std::vector<std::string> describe_ollama_manifest(const fs::path& root, const fs::path& blobs,
                                                   const fs::path& manifest, CatalogEntry& entry) {
-  const Resolved real = resolve_inside(root, manifest);
+  const ResolvedPath real = resolve_inside(root, manifest);
   if (!real.problem.empty()) return {"manifest " + real.problem};
   const Text text = read_small_file(real.real, kMaxManifestBytes);
   if (!text.problem.empty()) return {"manifest " + text.problem};
@@ -420,7 +386,7 @@ std::vector<std::string> describe_ollama_manifest(const fs::path& root, const fs
 
   const fs::path blob = blobs / blob_name;
   entry.path = blob.string();
-  const Resolved real_blob = resolve_inside(root, blob);
+  const ResolvedPath real_blob = resolve_inside(root, blob);
   if (!real_blob.problem.empty()) return {"blob " + blob_name + " " + real_blob.problem};
   std::vector<std::string> reasons;
   std::error_code ec;
@@ -465,7 +431,7 @@ std::vector<CatalogEntry> list_hf_cache(const std::string& root) {
   for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string repo = hf_repo_name(it->path().filename().string());
     if (repo.empty() || !is_folder(*it)) continue;
-    const Resolved model = resolve_inside(real_root, it->path());
+    const ResolvedPath model = resolve_inside(real_root, it->path());
     if (!model.problem.empty()) {
       CatalogEntry entry;
       entry.source = "hf-cache";

@@ -16,6 +16,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/model_files.h"
 
 namespace glassbox {
 
@@ -274,13 +275,37 @@ Checkpoint Checkpoint::open_file(const std::string& path) {
   return checkpoint;
 }
 
+namespace {
+
+// Throws unless `file`, links followed, stays inside the model's folder `root`:
+// a downloaded folder must not make Glassbox read files elsewhere on the machine.
+void check_inside_model_folder(const fs::path& root, const fs::path& file) {
+  const ResolvedPath resolved = resolve_inside(root, file);
+  if (resolved.status == ResolvedPath::outside) fail(file.string(), "is a link that " + resolved.problem);
+}
+
+}  // namespace
+
 Checkpoint Checkpoint::open_dir(const std::string& dir) {
   const fs::path folder(dir);
+  const fs::path root = weights_root(folder);
   const fs::path single = folder / "model.safetensors";
   const fs::path index_path = folder / "model.safetensors.index.json";
-  if (fs::exists(single)) return open_file(single.string());
-  if (!fs::exists(index_path))
+  if (fs::exists(single)) {
+    check_inside_model_folder(root, single);
+    return open_file(single.string());
+  }
+  if (!fs::exists(index_path)) {
+    const std::vector<std::string> pickles = pickle_weight_files(folder);
+    if (!pickles.empty()) {
+      std::string names;
+      for (const std::string& name : pickles) names += (names.empty() ? "" : ", ") + name;
+      fail(dir, "only pickle weights (" + names +
+                    "): Glassbox reads safetensors and GGUF weights only, never pickle, which can run code when loaded");
+    }
     fail(dir, "no model.safetensors or model.safetensors.index.json in this folder");
+  }
+  check_inside_model_folder(root, index_path);
 
   const std::string index_name = index_path.string();
   const json index = read_json_file(index_name);
@@ -294,10 +319,11 @@ Checkpoint Checkpoint::open_dir(const std::string& dir) {
     if (!shard_json.is_string()) fail(index_name, "weight_map entry for " + in_quotes(tensor) + " is not a string");
     const std::string shard = shard_json.get<std::string>();
     const fs::path shard_path(shard);
-    bool escapes = shard.empty() || shard_path.has_root_path();
-    for (const fs::path& part : shard_path) escapes = escapes || part == "..";
-    if (escapes) fail(index_name, "shard " + in_quotes(shard) + " is not a file inside the model folder");
-    if (!shards.count(shard)) shards[shard] = SafetensorsFile::open((folder / shard_path).string());
+    if (!is_plain_relative(shard_path)) fail(index_name, "shard " + in_quotes(shard) + " is not a file inside the model folder");
+    if (!shards.count(shard)) {
+      check_inside_model_folder(root, folder / shard_path);
+      shards[shard] = SafetensorsFile::open((folder / shard_path).string());
+    }
     if (!shards[shard]->tensors().count(tensor))
       fail(index_name, "tensor " + in_quotes(tensor) + " is mapped to shard " + in_quotes(shard) + ", which does not contain it");
   }

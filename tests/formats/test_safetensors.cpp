@@ -392,6 +392,47 @@ TEST(Checkpoint, RejectsShardNamesOutsideTheFolder) {
   }
 }
 
+// A downloaded folder is data: its links may not make Glassbox read files elsewhere.
+TEST(Checkpoint, RejectsLinksThatLeaveTheModelFolder) {
+  TempDir elsewhere;
+  const std::vector<float> w = {9, 8};
+  write_safetensors(elsewhere.file("secret.safetensors"), {{"w", DType::F32, {2}, w.data(), 8}});
+
+  TempDir single;
+  std::filesystem::create_symlink(elsewhere.file("secret.safetensors"), single.file("model.safetensors"));
+  EXPECT_EQ(error_opening_dir(single.path()).rfind(single.file("model.safetensors") + ": is a link that resolves outside ", 0), 0u)
+      << error_opening_dir(single.path());
+
+  ShardedFolder sharded(kGoodMap);
+  const std::string shard = sharded.dir.file("model-00002-of-00002.safetensors");
+  std::filesystem::remove(shard);
+  std::filesystem::create_symlink(elsewhere.file("secret.safetensors"), shard);
+  EXPECT_EQ(error_opening_dir(sharded.dir.path()).rfind(shard + ": is a link that resolves outside ", 0), 0u)
+      << error_opening_dir(sharded.dir.path());
+}
+
+// The Hugging Face cache keeps a snapshot's files as links into the repository's blobs/.
+TEST(Checkpoint, FollowsHuggingFaceCacheLinksIntoTheRepositoryBlobs) {
+  TempDir cache;
+  const std::filesystem::path repository = cache.file("models--org--tiny");
+  const std::filesystem::path snapshot = repository / "snapshots" / "0123abcd";
+  std::filesystem::create_directories(snapshot);
+  std::filesystem::create_directories(repository / "blobs");
+  const std::vector<float> w = {9, 8};
+  write_safetensors((repository / "blobs" / "4f2e").string(), {{"w", DType::F32, {2}, w.data(), 8}});
+  std::filesystem::create_symlink("../../blobs/4f2e", snapshot / "model.safetensors");
+  Checkpoint checkpoint = Checkpoint::open_dir(snapshot.string());
+  EXPECT_EQ(std::memcmp(checkpoint.get("w").data, w.data(), 8), 0);
+}
+
+TEST(Checkpoint, NamesPickleWeightsItWillNotLoad) {
+  TempDir dir;
+  write_bytes(dir.file("pytorch_model.bin"), "pickle");
+  EXPECT_EQ(error_opening_dir(dir.path()),
+            dir.path() + ": only pickle weights (pytorch_model.bin): Glassbox reads safetensors and GGUF weights only, "
+                         "never pickle, which can run code when loaded");
+}
+
 TEST(Checkpoint, ReportsBadShardByItsPath) {
   ShardedFolder folder(kGoodMap);
   std::string shard = folder.dir.file("model-00002-of-00002.safetensors");
