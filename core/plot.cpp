@@ -155,6 +155,11 @@ void write_plots(h5::Writer& file, const std::vector<Plot>& plots, const PlotMet
   for (const Plot& plot : plots) write_plot(file, join(root, plot.name), plot, meta);
 }
 
+const std::vector<Plot>& SharedPlots::empty_plots() {
+  static const std::vector<Plot> none;
+  return none;
+}
+
 std::vector<Plot> read_plots(const h5::Reader& file, const std::string& root) {
   std::vector<Plot> plots;
   if (!file.exists(root)) return plots;

@@ -2,6 +2,8 @@
 // A plot as it is exported (docs/file-formats.md#plot-export): what every probe returns for the
 // views and for HDF5. No torch or Qt here.
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,29 @@ struct Plot {
   std::vector<std::string> cell_text, cell_notes;
 
   float at(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * shape.back() + j)]; }
+};
+
+// The plots of one run, shared rather than copied: a window shows, saves and
+// autosaves them while it goes on, a run's plots can be gigabytes (the attention
+// patterns of a long prompt), and they never change once made.
+class SharedPlots {
+ public:
+  SharedPlots() = default;
+  SharedPlots(std::vector<Plot> plots) : plots_(std::make_shared<const std::vector<Plot>>(std::move(plots))) {}
+  SharedPlots(std::initializer_list<Plot> plots) : SharedPlots(std::vector<Plot>(plots)) {}
+
+  const std::vector<Plot>& get() const { return plots_ ? *plots_ : empty_plots(); }
+  operator const std::vector<Plot>&() const { return get(); }
+  std::vector<Plot>::const_iterator begin() const { return get().begin(); }
+  std::vector<Plot>::const_iterator end() const { return get().end(); }
+  size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  const Plot& operator[](size_t i) const { return get()[i]; }
+  const Plot& front() const { return get().front(); }
+
+ private:
+  static const std::vector<Plot>& empty_plots();
+  std::shared_ptr<const std::vector<Plot>> plots_;
 };
 
 // Provenance stored with every plot: the analysis, its parameters, the model,

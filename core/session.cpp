@@ -81,12 +81,14 @@ SessionRun read_run(const h5::Reader& file, const std::string& group, size_t n_p
   if (order.size() != plots.size())
     fail(file.path(), group + " lists " + std::to_string(order.size()) + " plots in plot_order but holds " +
                           std::to_string(plots.size()));
+  std::vector<Plot> ordered;
   for (const std::string& name : order) {
     auto it = std::find_if(plots.begin(), plots.end(), [&](const Plot& p) { return p.name == name; });
     if (it == plots.end()) fail(file.path(), group + "/plot_order names '" + name + "', which is not a plot of the run");
-    r.plots.push_back(std::move(*it));
+    ordered.push_back(std::move(*it));
     plots.erase(it);
   }
+  r.plots = std::move(ordered);
   return r;
 }
 

@@ -37,7 +37,7 @@ struct SessionRun {
   int64_t prompt = -1;      // index into Session::prompts; -1: the analysis took none
   std::string dataset;      // the data set file, if the analysis took one
   std::string edits_json = "[]";  // interventions active during the run
-  std::vector<Plot> plots;
+  SharedPlots plots;
   std::string started_utc;  // ISO 8601
   double seconds = 0;       // how long it took
 };

@@ -128,7 +128,7 @@ void AnalysisTab::set_content(QWidget* content) {
 }
 
 void AnalysisTab::show_message(const QString& message) {
-  plots_.clear();
+  plots_ = SharedPlots();
   comparing_ = false;
   plot_selector_ = nullptr;
   auto* label = new QLabel(message, results_);
@@ -238,7 +238,7 @@ bool AnalysisTab::show_linked_head(const probes::HeadRef& head) {
   return true;
 }
 
-void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
+void AnalysisTab::show_results(SharedPlots plots, const PlotMeta& meta) {
   const int selected = selected_plot();
   plots_ = std::move(plots);
   meta_ = meta;
@@ -272,7 +272,7 @@ void AnalysisTab::show_results(std::vector<Plot> plots, const PlotMeta& meta) {
 
 void AnalysisTab::show_partial_results(std::vector<Plot> plots) {
   const std::map<std::string, std::string> states = view_states();
-  show_results(std::move(plots), PlotMeta{});
+  show_results(SharedPlots(std::move(plots)), PlotMeta{});
   restore_view_states(states);
   results_->setGraphicsEffect(nullptr);
 }

@@ -32,7 +32,7 @@ class AnalysisTab : public QWidget {
  public:
   AnalysisTab(const probes::Analysis& analysis, QWidget* parent = nullptr);
   const probes::Analysis& analysis() const { return analysis_; }
-  const std::vector<Plot>& plots() const { return plots_; }
+  const std::vector<Plot>& plots() const { return plots_.get(); }
   const PlotMeta& meta() const { return meta_; }
 
   void show_status(const QString& text);
@@ -47,7 +47,7 @@ class AnalysisTab : public QWidget {
   std::optional<probes::HeadRef> linked_head() const { return linked_head_; }
   // Shows that head's pattern beside the grids; false when this tab has no pattern of it.
   bool show_linked_head(const probes::HeadRef& head);
-  void show_results(std::vector<Plot> plots, const PlotMeta& meta);
+  void show_results(SharedPlots plots, const PlotMeta& meta);
   // The part of a result computed so far (Progress::partial): shown at once, keeping the
   // zoom and the plot chosen, and not greyed, as it is the new result arriving.
   void show_partial_results(std::vector<Plot> plots);
@@ -92,7 +92,7 @@ class AnalysisTab : public QWidget {
   QWidget* results_;
   QWidget* content_ = nullptr;
   QComboBox* plot_selector_ = nullptr;
-  std::vector<Plot> plots_;
+  SharedPlots plots_;
   PlotMeta meta_;
   bool comparing_ = false;
   bool computing_ = false;

@@ -145,7 +145,9 @@ TEST(Session, AFailedSaveLeavesThePreviousFileIntact) {
   Session s = test::small_session(dir.file("model"));
   write_session(path, s);
   const std::string before = test::slurp(path);
-  s.runs[0].plots[0].name = "bad/name";  // refused while writing, after other parts are written
+  std::vector<Plot> plots = s.runs[0].plots;
+  plots[0].name = "bad/name";  // refused while writing, after other parts are written
+  s.runs[0].plots = std::move(plots);
   EXPECT_THROW(write_session(path, s), Error);
   EXPECT_EQ(test::slurp(path), before);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
