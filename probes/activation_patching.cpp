@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/tokenizer.h"
 #include "probes/common.h"
+#include "probes/row_tensors.h"
 
 namespace glassbox::probes {
 
@@ -255,25 +256,26 @@ PatchingResult activation_patching(const Model& model, const PatchingParams& par
   return r;
 }
 
-PatchingResult activation_patching_set(const Model& model, const std::vector<PromptPair>& pairs, Metric::Kind metric,
-                                       PatchGrid grid, PatchDirection direction, const Progress& progress) {
+RowResults activation_patching_rows(const Model& model, const std::vector<PromptPair>& pairs, const Shard& shard,
+                                    Metric::Kind metric, PatchGrid grid, PatchDirection direction,
+                                    const Progress& progress) {
   if (pairs.empty()) fail(kWhere, "the prompt set has no rows");
   const GridSpec& g = spec(grid);
-  std::vector<std::string> labels;
-  for (const PromptPair& pair : pairs) labels.push_back(pair.label);
   if (g.per_position) {
     // Grids over prompts of different lengths cannot be averaged: fail before any run.
     std::vector<at::Tensor> shapes;
-    for (const PromptPair& pair : pairs)
+    std::vector<std::string> labels;
+    for (const PromptPair& pair : pairs) {
       shapes.push_back(at::zeros(grid_shape(g, as_transformer(model, kWhere).config(), int64_t(pair.clean.size()))));
+      labels.push_back(pair.label);
+    }
     row_stats(shapes, labels, kWhere);
   }
-  std::vector<at::Tensor> values, normalised;
-  double clean = 0, corrupted = 0;
-  PatchingResult r;
-  for (size_t i = 0; i < pairs.size(); ++i) {
-    const PromptPair& pair = pairs[i];
-    const double begin = double(i) / pairs.size(), end = double(i + 1) / pairs.size();
+  RowResults rows;
+  const std::vector<PromptPair> taken = take_shard(pairs, shard, rows, kWhere);
+  for (size_t i = 0; i < taken.size(); ++i) {
+    const PromptPair& pair = taken[i];
+    const double begin = double(i) / taken.size(), end = double(i + 1) / taken.size();
     Progress row_progress;
     row_progress.report = [&](double f, const std::string& msg) {
       progress.update(begin + (end - begin) * f, pair.label + ": " + msg);
@@ -285,24 +287,41 @@ PatchingResult activation_patching_set(const Model& model, const std::vector<Pro
     params.metric = Metric{metric, pair.answer, pair.wrong};
     params.direction = direction;
     params.grid = grid;
-    r = activation_patching(model, params, row_progress);
-    values.push_back(r.values);
-    normalised.push_back(r.normalised);
-    clean += r.clean_metric;
-    corrupted += r.corrupted_metric;
+    const PatchingResult r = activation_patching(model, params, row_progress);
+    add_row(rows, pair.label,
+            {{"values", r.values},
+             {"normalised", r.normalised},
+             {"clean_metric", at::scalar_tensor(r.clean_metric, at::kDouble)},
+             {"corrupted_metric", at::scalar_tensor(r.corrupted_metric, at::kDouble)}});
   }
-  const RowStats value_stats = row_stats(values, labels, kWhere);
-  const RowStats normalised_stats = row_stats(normalised, labels, kWhere);
+  return rows;
+}
+
+PatchingResult activation_patching_set(const RowResults& rows, Metric::Kind metric, PatchGrid grid,
+                                       PatchDirection direction) {
+  if (rows.size() == 0) fail(kWhere, "the prompt set has no rows");
+  const GridSpec& g = spec(grid);
+  const RowStats value_stats = row_stats(row_tensors(rows, "values"), rows.labels, kWhere);
+  const RowStats normalised_stats = row_stats(row_tensors(rows, "normalised"), rows.labels, kWhere);
+  const auto mean_of = [&](const std::string& name) {
+    double sum = 0;
+    for (const at::Tensor& row : row_tensors(rows, name)) sum += row.item<double>();
+    return sum / double(rows.size());
+  };
   const char* labels_of_kind[] = {"logit(answer) − logit(wrong)", "p(answer)", "log p(answer)"};
+  PatchingResult r;
+  r.grid = grid;
+  r.direction = direction;
   r.metric_label = std::string(labels_of_kind[static_cast<int>(metric)]) + ", each row's own answers";
-  r.token_strings.clear();
+  r.n_layers = static_cast<int>(value_stats.mean.size(0));
+  r.n_heads = g.per_head ? static_cast<int>(value_stats.mean.size(1)) : 0;
   r.rows = value_stats.rows;
   r.values = value_stats.mean;
   r.values_std = value_stats.std;
   r.normalised = normalised_stats.mean;
   r.normalised_std = normalised_stats.std;
-  r.clean_metric = clean / double(pairs.size());
-  r.corrupted_metric = corrupted / double(pairs.size());
+  r.clean_metric = mean_of("clean_metric");
+  r.corrupted_metric = mean_of("corrupted_metric");
   return r;
 }
 
@@ -384,6 +403,33 @@ nlohmann::json top_cells(const PatchingResult& r, size_t n) {
   return cells;
 }
 
+PatchDirection direction_of(const ParamValues& v) {
+  return v.text("direction") == "noising" ? PatchDirection::noising : PatchDirection::denoising;
+}
+
+AnalysisOutput patching_output(const PatchingResult& r, const ParamValues& v) {
+  AnalysisOutput out{to_plots(r, v.flag("normalise"))};
+  out.summary = {{"grid", grid_id(r.grid)},
+                 {"direction", direction_id(r.direction)},
+                 {"metric", r.metric_label},
+                 {"clean_metric", r.clean_metric},
+                 {"corrupted_metric", r.corrupted_metric},
+                 {"top_cells", top_cells(r, 5)}};
+  if (r.values_std.defined()) out.summary["rows"] = r.rows;
+  return out;
+}
+
+// Each row of the prompt set has its own answers; only the metric's kind comes from the parameters.
+RowResults patching_rows(const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
+  return activation_patching_rows(model, load_prompt_set(model, in.dataset, in.add_special_tokens), in.shard,
+                                  metric_kind(v), grid_from_id(v.text("grid")), direction_of(v), progress);
+}
+
+AnalysisOutput patching_from_rows(const RowResults& rows, const ParamValues& v) {
+  return patching_output(activation_patching_set(rows, metric_kind(v), grid_from_id(v.text("grid")), direction_of(v)),
+                         v);
+}
+
 }  // namespace
 
 Analysis activation_patching_analysis() {
@@ -413,35 +459,19 @@ Analysis activation_patching_analysis() {
     for (ParamSpec& s : metric_params()) specs.push_back(std::move(s));
     return specs;
   };
+  a.dataset_rows = patching_rows;
+  a.from_rows = patching_from_rows;
   a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
-    const PatchGrid grid = grid_from_id(v.text("grid"));
-    const PatchDirection direction =
-        v.text("direction") == "noising" ? PatchDirection::noising : PatchDirection::denoising;
-    PatchingResult r;
-    if (!in.dataset.empty()) {
-      // Each row has its own answers; only the metric's kind comes from the parameters.
-      r = activation_patching_set(model, load_prompt_set(model, in.dataset, in.add_special_tokens), metric_kind(v), grid,
-                                  direction, progress);
-    } else {
-      if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
-      PatchingParams p;
-      p.clean = in.tokens;
-      p.corrupted = corrupted_tokens(model, v.text("corrupted"), in.add_special_tokens);
-      check_same_length(p.clean, p.corrupted, kWhere);
-      p.metric = metric_from(v, model, p.clean, p.corrupted, kWhere);
-      p.direction = direction;
-      p.grid = grid;
-      r = activation_patching(model, p, progress);
-    }
-    AnalysisOutput out{to_plots(r, v.flag("normalise"))};
-    out.summary = {{"grid", grid_id(grid)},
-                   {"direction", direction_id(direction)},
-                   {"metric", r.metric_label},
-                   {"clean_metric", r.clean_metric},
-                   {"corrupted_metric", r.corrupted_metric},
-                   {"top_cells", top_cells(r, 5)}};
-    if (!in.dataset.empty()) out.summary["rows"] = r.rows;
-    return out;
+    if (!in.dataset.empty()) return patching_from_rows(patching_rows(model, in, v, progress), v);
+    if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
+    PatchingParams p;
+    p.clean = in.tokens;
+    p.corrupted = corrupted_tokens(model, v.text("corrupted"), in.add_special_tokens);
+    check_same_length(p.clean, p.corrupted, kWhere);
+    p.metric = metric_from(v, model, p.clean, p.corrupted, kWhere);
+    p.direction = direction_of(v);
+    p.grid = grid_from_id(v.text("grid"));
+    return patching_output(activation_patching(model, p, progress), v);
   };
   return a;
 }

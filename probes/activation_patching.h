@@ -65,10 +65,15 @@ struct PatchingResult {
 
 PatchingResult activation_patching(const Model& model, const PatchingParams& params, const Progress& progress);
 
-// Every pair of a prompt set with its own answer and wrong answer; the grids'
-// mean and spread over rows. Per-position grids need prompts of one length.
-PatchingResult activation_patching_set(const Model& model, const std::vector<PromptPair>& pairs, Metric::Kind metric,
-                                       PatchGrid grid, PatchDirection direction, const Progress& progress);
+// Every pair of the rows of `shard` of a prompt set, each with its own answer
+// and wrong answer: each row's grids and unpatched metrics. Per-position grids
+// need prompts of one length (all the set's, whatever the shard).
+RowResults activation_patching_rows(const Model& model, const std::vector<PromptPair>& pairs, const Shard& shard,
+                                    Metric::Kind metric, PatchGrid grid, PatchDirection direction,
+                                    const Progress& progress);
+// The grids' mean and spread over those rows.
+PatchingResult activation_patching_set(const RowResults& rows, Metric::Kind metric, PatchGrid grid,
+                                       PatchDirection direction);
 
 const char* grid_id(PatchGrid grid);  // "resid_pre", "head_out_per_position", ...
 const char* direction_id(PatchDirection direction);  // "denoising", "noising"

@@ -13,6 +13,7 @@
 #include "probes/common.h"
 #include "datasets/two_hop_csv.h"
 #include "probes/registry.h"
+#include "probes/row_tensors.h"
 
 namespace glassbox::probes {
 
@@ -323,16 +324,34 @@ std::vector<Plot> to_plots(const BackpatchResult& r) {
   return plots;
 }
 
-BackpatchDatasetResult backpatch_dataset(const Model& model, const std::vector<BackpatchQuery>& queries, int generate,
-                                         const Progress& progress) {
-  if (queries.empty()) fail("backpatch", "the data set has no queries");
-  if (generate <= 0) fail("backpatch", "judging a data set needs generated tokens (generate > 0)");
-  const int L = model.info().n_layers;
+namespace {
+
+// The rows' success grids, summed per group (originally incorrect, correct) in row order.
+BackpatchDatasetResult grouped(std::vector<BackpatchQueryOutcome> rows, int n_layers, int generate) {
+  const int L = n_layers;
   BackpatchDatasetResult result;
   result.n_layers = L;
   result.generate = generate;
   at::Tensor successes[2] = {at::zeros({L, L}, at::kDouble), at::zeros({L, L}, at::kDouble)};  // incorrect, correct
   int64_t counts[2] = {0, 0};
+  for (const BackpatchQueryOutcome& row : rows) {
+    successes[row.originally_correct] += row.success.to(at::kDouble);
+    ++counts[row.originally_correct];
+  }
+  // Cells ℓ1 ≤ ℓ2 stay NaN through the sums; groups without rows are all NaN.
+  result.success_incorrect = (successes[0] / double(counts[0])).to(at::kFloat);
+  result.success_correct = (successes[1] / double(counts[1])).to(at::kFloat);
+  result.rows = std::move(rows);
+  return result;
+}
+
+}  // namespace
+
+BackpatchDatasetResult backpatch_dataset(const Model& model, const std::vector<BackpatchQuery>& queries, int generate,
+                                         const Progress& progress) {
+  if (queries.empty()) fail("backpatch", "the data set has no queries");
+  if (generate <= 0) fail("backpatch", "judging a data set needs generated tokens (generate > 0)");
+  std::vector<BackpatchQueryOutcome> rows;
   for (size_t i = 0; i < queries.size(); ++i) {
     const BackpatchQuery& q = queries[i];
     const double begin = double(i) / queries.size(), end = double(i + 1) / queries.size();
@@ -350,15 +369,41 @@ BackpatchDatasetResult backpatch_dataset(const Model& model, const std::vector<B
     row.cells = static_cast<int>(cells.sum().item<int64_t>());
     row.successful_cells = static_cast<int>(r.success.nan_to_num(0).sum().item<double>());
     row.clean_generation = r.clean_generation;
-    successes[row.originally_correct] += r.success.to(at::kDouble);
-    ++counts[row.originally_correct];
-    result.rows.push_back(std::move(row));
+    row.success = r.success;
+    rows.push_back(std::move(row));
   }
-  // Cells ℓ1 ≤ ℓ2 stay NaN through the sums; groups without rows are all NaN.
-  result.success_incorrect = (successes[0] / double(counts[0])).to(at::kFloat);
-  result.success_correct = (successes[1] / double(counts[1])).to(at::kFloat);
   progress.update(1.0);
-  return result;
+  return grouped(std::move(rows), model.info().n_layers, generate);
+}
+
+RowResults backpatch_rows(const BackpatchDatasetResult& result) {
+  RowResults rows;
+  for (const BackpatchQueryOutcome& row : result.rows) {
+    add_row(rows, row.label,
+            {{"originally_correct", at::scalar_tensor(row.originally_correct ? 1.0 : 0.0, at::kDouble)},
+             {"successful_cells", at::scalar_tensor(double(row.successful_cells), at::kDouble)},
+             {"cells", at::scalar_tensor(double(row.cells), at::kDouble)},
+             {"success", row.success}});
+  }
+  return rows;
+}
+
+BackpatchDatasetResult backpatch_dataset(const RowResults& rows, int generate) {
+  if (rows.size() == 0) fail("backpatch", "the data set has no queries");
+  const std::vector<at::Tensor> correct = row_tensors(rows, "originally_correct"),
+                                successful = row_tensors(rows, "successful_cells"),
+                                cells = row_tensors(rows, "cells"), success = row_tensors(rows, "success");
+  std::vector<BackpatchQueryOutcome> outcomes;
+  for (int64_t i = 0; i < rows.size(); ++i) {
+    BackpatchQueryOutcome row;
+    row.label = rows.labels[size_t(i)];
+    row.originally_correct = correct[size_t(i)].item<double>() != 0;
+    row.successful_cells = static_cast<int>(successful[size_t(i)].item<double>());
+    row.cells = static_cast<int>(cells[size_t(i)].item<double>());
+    row.success = success[size_t(i)];
+    outcomes.push_back(std::move(row));
+  }
+  return grouped(std::move(outcomes), static_cast<int>(success.front().size(0)), generate);
 }
 
 std::vector<Plot> to_plots(const BackpatchDatasetResult& r) {
@@ -409,6 +454,44 @@ int64_t span_position(const Model& model, const std::vector<int64_t>& tokens, co
     if (end >= 0) return end;
   }
   fail(where, "the span '" + text + "' does not occur in the prompt's tokens");
+}
+
+// The queries of the data set's shard, judged.
+RowResults backpatch_dataset_rows(const Model& model, const AnalysisInputs& in, const ParamValues& v,
+                                  const Progress& progress) {
+  if (!model.tokenizer()) fail(in.dataset, "a data set of prompts needs a model with a tokenizer");
+  const bool at_e1 = v.flag("span_e1");
+  RowResults taken;
+  std::vector<BackpatchQuery> queries;
+  for (const datasets::TwoHopQuery& row : take_shard(datasets::load_two_hop_csv(in.dataset), in.shard, taken, in.dataset)) {
+    BackpatchQuery q;
+    const std::string where = in.dataset + ": row " + std::to_string(row.row);
+    q.label = "row " + std::to_string(row.row) + ": " + row.prompt;
+    q.tokens = model.tokenizer()->encode(row.prompt, in.add_special_tokens);
+    q.position = at_e1 ? span_position(model, q.tokens, row.e1_label, where) : v.integer("position");
+    q.answers = row.answers();
+    queries.push_back(std::move(q));
+  }
+  RowResults rows = backpatch_rows(backpatch_dataset(model, queries, static_cast<int>(v.integer("generate")), progress));
+  rows.dataset_rows = taken.dataset_rows;
+  rows.first_row = taken.first_row;
+  return rows;
+}
+
+AnalysisOutput backpatch_from_rows(const RowResults& rows, const ParamValues& v) {
+  const BackpatchDatasetResult r = backpatch_dataset(rows, static_cast<int>(v.integer("generate")));
+  AnalysisOutput out{to_plots(r)};
+  int counts[2] = {0, 0}, fixed[2] = {0, 0};
+  for (const auto& row : r.rows) {
+    ++counts[row.originally_correct];
+    fixed[row.originally_correct] += row.fixed();
+  }
+  out.summary = {{"queries", r.rows.size()},
+                 {"originally_correct", counts[1]},
+                 {"originally_correct_with_some_patch", fixed[1]},
+                 {"originally_incorrect", counts[0]},
+                 {"originally_incorrect_fixed_by_some_patch", fixed[0]}};
+  return out;
 }
 
 }  // namespace
@@ -474,33 +557,10 @@ Analysis backpatch_dataset_analysis() {
                            "Patch the last token of each row's e1 instead of Position."),
     };
   };
+  a.dataset_rows = backpatch_dataset_rows;
+  a.from_rows = backpatch_from_rows;
   a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
-    if (!model.tokenizer()) fail(in.dataset, "a data set of prompts needs a model with a tokenizer");
-    const bool at_e1 = v.flag("span_e1");
-    std::vector<BackpatchQuery> queries;
-    for (const datasets::TwoHopQuery& row : datasets::load_two_hop_csv(in.dataset)) {
-      BackpatchQuery q;
-      const std::string where = in.dataset + ": row " + std::to_string(row.row);
-      q.label = "row " + std::to_string(row.row) + ": " + row.prompt;
-      q.tokens = model.tokenizer()->encode(row.prompt, in.add_special_tokens);
-      q.position = at_e1 ? span_position(model, q.tokens, row.e1_label, where) : v.integer("position");
-      q.answers = row.answers();
-      queries.push_back(std::move(q));
-    }
-    const BackpatchDatasetResult r =
-        backpatch_dataset(model, queries, static_cast<int>(v.integer("generate")), progress);
-    AnalysisOutput out{to_plots(r)};
-    int counts[2] = {0, 0}, fixed[2] = {0, 0};
-    for (const auto& row : r.rows) {
-      ++counts[row.originally_correct];
-      fixed[row.originally_correct] += row.fixed();
-    }
-    out.summary = {{"queries", r.rows.size()},
-                   {"originally_correct", counts[1]},
-                   {"originally_correct_with_some_patch", fixed[1]},
-                   {"originally_incorrect", counts[0]},
-                   {"originally_incorrect_fixed_by_some_patch", fixed[0]}};
-    return out;
+    return backpatch_from_rows(backpatch_dataset_rows(model, in, v, progress), v);
   };
   return a;
 }

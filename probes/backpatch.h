@@ -20,6 +20,7 @@
 #include "core/model.h"
 #include "core/plot.h"
 #include "core/progress.h"
+#include "probes/shard.h"
 
 namespace glassbox::probes {
 
@@ -88,6 +89,7 @@ struct BackpatchQueryOutcome {
   bool originally_correct = false;
   int successful_cells = 0, cells = 0;  // cells ℓ1 > ℓ2 whose generation is correct
   std::string clean_generation;
+  at::Tensor success;  // [ℓ1, ℓ2]: 1 where that patch's generation is correct, 0 where not, NaN where ℓ1 ≤ ℓ2
   bool fixed() const { return successful_cells > 0; }
 };
 
@@ -102,6 +104,10 @@ struct BackpatchDatasetResult {
 // The grid with greedy generation for every query.
 BackpatchDatasetResult backpatch_dataset(const Model& model, const std::vector<BackpatchQuery>& queries,
                                          int generate, const Progress& progress);
+// Each query's outcome as a data set analysis keeps it (probes/shard.h), and
+// the result of those rows (their clean generations are not kept).
+RowResults backpatch_rows(const BackpatchDatasetResult& result);
+BackpatchDatasetResult backpatch_dataset(const RowResults& rows, int generate);
 
 // /plots/backpatch_dataset_rows (table: per row originally correct, fixed by
 // some patch, successful cells, cells), backpatch_dataset_summary (table:

@@ -136,4 +136,10 @@ AnalysisOutput run_with_edits(const Analysis& analysis, const Model& model, cons
   return analysis.run(model, inputs, values, progress);
 }
 
+RowResults dataset_rows_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,
+                                   const ParamValues& values, const std::vector<Edit>& edits, const Progress& progress) {
+  ActiveEdits active(edits);
+  return analysis.dataset_rows(model, inputs, values, progress);
+}
+
 }  // namespace glassbox::probes

@@ -20,5 +20,8 @@ std::vector<Edit> resolve_edits(const Model& model, const std::vector<EditSpec>&
 // The analysis run with `edits` active for every forward pass it makes.
 AnalysisOutput run_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,
                               const ParamValues& values, const std::vector<Edit>& edits, const Progress& progress);
+// The rows of a data set analysis (its shard's, inputs.shard) with `edits` active.
+RowResults dataset_rows_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,
+                                   const ParamValues& values, const std::vector<Edit>& edits, const Progress& progress);
 
 }  // namespace glassbox::probes

@@ -9,6 +9,7 @@
 #include "probes/common.h"
 #include "probes/prompt_set.h"
 #include "probes/registry.h"
+#include "probes/row_tensors.h"
 
 namespace glassbox::probes {
 
@@ -140,42 +141,55 @@ LogitAttributionResult logit_attribution(const Model& model, const LogitAttribut
   return r;
 }
 
-LogitAttributionSetResult logit_attribution_set(const std::vector<LogitAttributionResult>& rows,
-                                                const std::vector<std::string>& labels) {
-  if (rows.empty()) fail(kWhere, "the prompt set has no rows");
+namespace {
+
+// A row's tensors and numbers by the names its shards keep them under.
+const std::pair<const char*, at::Tensor LogitAttributionResult::*> kRowTensors[] = {
+    {"heads", &LogitAttributionResult::heads},         {"attention", &LogitAttributionResult::attention},
+    {"attention_bias", &LogitAttributionResult::attention_bias}, {"mlp", &LogitAttributionResult::mlp},
+    {"mlp_bias", &LogitAttributionResult::mlp_bias},   {"neurons", &LogitAttributionResult::neurons},
+    {"components", &LogitAttributionResult::components}};
+const std::pair<const char*, double LogitAttributionResult::*> kRowNumbers[] = {
+    {"embed", &LogitAttributionResult::embed},
+    {"pos_embed", &LogitAttributionResult::pos_embed},
+    {"final_norm_bias", &LogitAttributionResult::final_norm_bias},
+    {"unembed_bias", &LogitAttributionResult::unembed_bias},
+    {"logit_diff", &LogitAttributionResult::logit_diff},
+    {"components_sum", &LogitAttributionResult::components_sum}};
+
+}  // namespace
+
+void add_attribution_row(RowResults& rows, const std::string& label, const LogitAttributionResult& row) {
+  std::vector<std::pair<std::string, at::Tensor>> values;
+  for (const auto& [name, member] : kRowTensors) values.emplace_back(name, row.*member);
+  for (const auto& [name, member] : kRowNumbers) values.emplace_back(name, at::scalar_tensor(row.*member, at::kDouble));
+  add_row(rows, label, values);
+  rows.constants["component_labels"] = row.component_labels;
+}
+
+LogitAttributionSetResult logit_attribution_set(const RowResults& rows, int neuron_layer, int top_neurons) {
+  if (rows.size() == 0) fail(kWhere, "the prompt set has no rows");
   LogitAttributionSetResult s;
-  s.rows = static_cast<int64_t>(rows.size());
-  s.mean = s.spread = rows.front();
-  // Every tensor field and the scalars (packed into one tensor) reduced over rows.
-  const auto reduce = [&](auto field, auto assign) {
-    std::vector<at::Tensor> values;
-    for (const LogitAttributionResult& row : rows) values.push_back(field(row));
-    const RowStats stats = row_stats(values, labels, kWhere);
-    assign(s.mean, stats.mean.to(at::kDouble));
-    assign(s.spread, stats.std.to(at::kDouble));
-  };
-  for (at::Tensor LogitAttributionResult::*member :
-       {&LogitAttributionResult::heads, &LogitAttributionResult::attention, &LogitAttributionResult::attention_bias,
-        &LogitAttributionResult::mlp, &LogitAttributionResult::mlp_bias, &LogitAttributionResult::neurons,
-        &LogitAttributionResult::components}) {
-    reduce([member](const LogitAttributionResult& row) { return row.*member; },
-           [member](LogitAttributionResult& out, const at::Tensor& value) { out.*member = value; });
+  s.rows = rows.size();
+  const auto stats = [&](const char* name) { return row_stats(row_tensors(rows, name), rows.labels, kWhere); };
+  for (const auto& [name, member] : kRowTensors) {
+    const RowStats st = stats(name);
+    s.mean.*member = st.mean.to(at::kDouble);
+    s.spread.*member = st.std.to(at::kDouble);
   }
-  reduce(
-      [](const LogitAttributionResult& row) {
-        return at::tensor({row.embed, row.pos_embed, row.final_norm_bias, row.unembed_bias, row.logit_diff,
-                           row.components_sum},
-                          at::kDouble);
-      },
-      [](LogitAttributionResult& out, const at::Tensor& value) {
-        out.embed = value[0].item<double>();
-        out.pos_embed = value[1].item<double>();
-        out.final_norm_bias = value[2].item<double>();
-        out.unembed_bias = value[3].item<double>();
-        out.logit_diff = value[4].item<double>();
-        out.components_sum = value[5].item<double>();
-      });
-  s.mean.top_neurons = s.spread.top_neurons = top_by_magnitude(s.mean.neurons, rows.front().top_neurons.numel());
+  for (const auto& [name, member] : kRowNumbers) {
+    const RowStats st = stats(name);
+    s.mean.*member = st.mean.to(at::kDouble).item<double>();
+    s.spread.*member = st.std.to(at::kDouble).item<double>();
+  }
+  try {
+    s.mean.component_labels = s.spread.component_labels =
+        rows.constants.at("component_labels").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception&) {
+    fail(kWhere, "the rows do not name their components");
+  }
+  s.mean.neuron_layer = s.spread.neuron_layer = neuron_layer;
+  s.mean.top_neurons = s.spread.top_neurons = top_by_magnitude(s.mean.neurons, top_neurons);
   s.mean.metric_label = s.spread.metric_label = "each row's logit(answer) − logit(wrong)";
   return s;
 }
@@ -248,6 +262,46 @@ nlohmann::json summary(const LogitAttributionResult& r) {
   return {{"logit_diff", r.logit_diff}, {"components_sum", r.components_sum}, {"top_heads", top_heads(r)}};
 }
 
+LogitAttributionParams params_of(const ParamValues& v) {
+  LogitAttributionParams p;
+  p.position = v.integer("position");
+  p.neuron_layer = static_cast<int>(v.integer("neuron_layer"));
+  p.top_neurons = static_cast<int>(v.integer("top_neurons"));
+  return p;
+}
+
+// Each row of the prompt set's shard, its clean prompt with its own answer and wrong token.
+RowResults attribution_rows(const Model& model, const AnalysisInputs& in, const ParamValues& v,
+                            const Progress& progress) {
+  RowResults rows;
+  const std::vector<PromptPair> pairs =
+      take_shard(load_prompt_set(model, in.dataset, in.add_special_tokens), in.shard, rows, in.dataset);
+  LogitAttributionParams p = params_of(v);
+  for (const PromptPair& pair : pairs) {
+    progress.update(double(rows.size()) / pairs.size(), pair.label);
+    progress.check();
+    p.tokens = pair.clean;
+    p.metric.answer = pair.answer;
+    p.metric.wrong = pair.wrong;
+    try {
+      add_attribution_row(rows, pair.label, logit_attribution(model, p, {}));
+    } catch (const Error& e) {
+      fail(in.dataset + ": " + pair.label, e.what());
+    }
+  }
+  progress.update(1, "done");
+  return rows;
+}
+
+AnalysisOutput attribution_from_rows(const RowResults& rows, const ParamValues& v) {
+  const LogitAttributionParams p = params_of(v);
+  const LogitAttributionSetResult s = logit_attribution_set(rows, p.neuron_layer, p.top_neurons);
+  AnalysisOutput out{to_plots(s)};
+  out.summary = summary(s.mean);
+  out.summary["rows"] = s.rows;
+  return out;
+}
+
 }  // namespace
 
 std::vector<Plot> to_plots(const LogitAttributionResult& result) {
@@ -280,50 +334,26 @@ Analysis logit_attribution_analysis() {
                                        "How many of its neurons to show, by |attribution|."));
     return specs;
   };
+  a.dataset_rows = attribution_rows;
+  a.from_rows = attribution_from_rows;
   a.run = [](const Model& model, const AnalysisInputs& in, const ParamValues& v, const Progress& progress) {
-    LogitAttributionParams p;
-    p.position = v.integer("position");
-    p.neuron_layer = static_cast<int>(v.integer("neuron_layer"));
-    p.top_neurons = static_cast<int>(v.integer("top_neurons"));
-    if (in.dataset.empty()) {
-      if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
-      p.tokens = in.tokens;
-      // The defaults of answer and wrong are the predictions at the position:
-      // the last ones of the prompt up to it.
-      const int64_t position = absolute_position(p.position, p.tokens.size(), kWhere);
-      const std::vector<int64_t> prefix(p.tokens.begin(), p.tokens.begin() + position + 1);
-      nlohmann::json values = v.json();
-      values["metric"] = "logit_diff";
-      p.metric = metric_from(ParamValues(values), model, prefix, {}, kWhere);
-      const LogitAttributionResult r = logit_attribution(model, p, progress);
-      AnalysisOutput out{to_plots(r)};
-      out.summary = summary(r);
-      out.summary["position"] = r.position;
-      out.summary["answer"] = r.metric.answer;
-      out.summary["wrong"] = r.metric.wrong;
-      return out;
-    }
-    const std::vector<PromptPair> pairs = load_prompt_set(model, in.dataset, in.add_special_tokens);
-    std::vector<LogitAttributionResult> rows;
-    std::vector<std::string> labels;
-    for (const PromptPair& pair : pairs) {
-      progress.update(double(rows.size()) / pairs.size(), pair.label);
-      progress.check();
-      p.tokens = pair.clean;
-      p.metric.answer = pair.answer;
-      p.metric.wrong = pair.wrong;
-      try {
-        rows.push_back(logit_attribution(model, p, {}));
-      } catch (const Error& e) {
-        fail(in.dataset + ": " + pair.label, e.what());
-      }
-      labels.push_back(pair.label);
-    }
-    const LogitAttributionSetResult s = logit_attribution_set(rows, labels);
-    progress.update(1, "done");
-    AnalysisOutput out{to_plots(s)};
-    out.summary = summary(s.mean);
-    out.summary["rows"] = s.rows;
+    if (!in.dataset.empty()) return attribution_from_rows(attribution_rows(model, in, v, progress), v);
+    if (in.tokens.empty()) fail(kWhere, "give a prompt or a prompt set");
+    LogitAttributionParams p = params_of(v);
+    p.tokens = in.tokens;
+    // The defaults of answer and wrong are the predictions at the position:
+    // the last ones of the prompt up to it.
+    const int64_t position = absolute_position(p.position, p.tokens.size(), kWhere);
+    const std::vector<int64_t> prefix(p.tokens.begin(), p.tokens.begin() + position + 1);
+    nlohmann::json values = v.json();
+    values["metric"] = "logit_diff";
+    p.metric = metric_from(ParamValues(values), model, prefix, {}, kWhere);
+    const LogitAttributionResult r = logit_attribution(model, p, progress);
+    AnalysisOutput out{to_plots(r)};
+    out.summary = summary(r);
+    out.summary["position"] = r.position;
+    out.summary["answer"] = r.metric.answer;
+    out.summary["wrong"] = r.metric.wrong;
     return out;
   };
   return a;

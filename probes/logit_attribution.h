@@ -18,6 +18,7 @@
 #include "core/plot.h"
 #include "core/progress.h"
 #include "probes/metrics.h"
+#include "probes/shard.h"
 
 namespace glassbox::probes {
 
@@ -67,8 +68,10 @@ struct LogitAttributionSetResult {
   int64_t rows = 0;
   LogitAttributionResult mean, spread;
 };
-LogitAttributionSetResult logit_attribution_set(const std::vector<LogitAttributionResult>& rows,
-                                                const std::vector<std::string>& labels);
+// Each row's attributions as a data set analysis keeps them (probes/shard.h).
+void add_attribution_row(RowResults& rows, const std::string& label, const LogitAttributionResult& row);
+// Over those rows; neurons of `neuron_layer`, the `top_neurons` largest |mean|.
+LogitAttributionSetResult logit_attribution_set(const RowResults& rows, int neuron_layer, int top_neurons);
 
 // /plots/logit_attribution_layers: bar [2 series (attention, mlp), L];
 // /plots/logit_attribution_heads: heatmap [layer, head];

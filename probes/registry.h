@@ -14,6 +14,7 @@
 #include "core/progress.h"
 #include "probes/edit_spec.h"
 #include "probes/params.h"
+#include "probes/shard.h"
 
 namespace glassbox::probes {
 
@@ -35,6 +36,7 @@ struct AnalysisInputs {
   std::vector<int64_t> tokens;      // the prompt; empty when none was given
   bool add_special_tokens = false;  // how the prompt (and data set rows) were tokenized
   std::string dataset;              // path of the data set; empty when none
+  Shard shard;                      // the data set's rows it runs on: all by default
   std::vector<EditSpec> edits;      // the active edits it runs under (enabled ones; probes/edits.h applies them)
 };
 
@@ -52,6 +54,11 @@ struct Analysis {
   // Parameters, with ranges from the model (layers, heads, context).
   std::function<std::vector<ParamSpec>(const ModelInfo&)> params;
   std::function<AnalysisOutput(const Model&, const AnalysisInputs&, const ParamValues&, const Progress&)> run;
+  // Analyses that take a data set, so that a run splits into shards that merge
+  // exactly: each row's results (of the rows of inputs.shard), and the output
+  // made from them. Given a data set, `run` is from_rows(dataset_rows(...)).
+  std::function<RowResults(const Model&, const AnalysisInputs&, const ParamValues&, const Progress&)> dataset_rows;
+  std::function<AnalysisOutput(const RowResults&, const ParamValues&)> from_rows;
   // The hook points (a regular expression over hook names) its forward pass on the prompt
   // keeps, so that their size is shown and checked against the memory budget before it
   // runs; empty when it keeps none worth counting.

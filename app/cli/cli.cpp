@@ -1,6 +1,7 @@
 #include "app/cli/cli.h"
 
 #include <cstdlib>
+#include <utility>
 
 #include "core/error.h"
 #include "core/h5.h"
@@ -83,6 +84,11 @@ std::string Args::positional(const std::string& what) {
   std::string value = positional_.front();
   positional_.erase(positional_.begin());
   return value;
+}
+
+std::vector<std::string> Args::positionals(const std::string& what) {
+  if (positional_.empty()) fail("command line", "missing " + what);
+  return std::exchange(positional_, {});
 }
 
 void Args::finish() const {

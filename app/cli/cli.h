@@ -29,6 +29,8 @@ class Args {
   bool bare(const std::string& key) const;  // given without a value
   // The next positional argument (a file name); throws Error "missing <what>".
   std::string positional(const std::string& what);
+  // Every positional argument left (file names), at least one; throws Error "missing <what>".
+  std::vector<std::string> positionals(const std::string& what);
   void finish() const;  // throws Error naming an option nobody asked for, or a stray argument
 
  private:

@@ -7,7 +7,9 @@
 #include "app/cli/cli.h"
 #include "app/cli/session.h"
 #include "core/error.h"
+#include "core/h5.h"
 #include "core/memory_budget.h"
+#include "core/sha256.h"
 #include "probes/edits.h"
 #include "probes/registry.h"
 
@@ -23,12 +25,12 @@ std::string input_usage(const Analysis& a) {
   std::string s = "--model PATH";
   const std::string prompt = "(--prompt S | --tokens 1,2,3) [--add-special-tokens]";
   if (a.needs.prompt == Need::required && a.needs.dataset == Need::optional) {
-    s += " (" + prompt + " | --dataset F.csv)";
+    s += " (" + prompt + " | --dataset F.csv [--shard i/n])";
     return s;
   }
   if (a.needs.prompt == Need::required) s += " " + prompt;
   if (a.needs.prompt == Need::optional) s += " [" + prompt + "]";
-  if (a.needs.dataset == Need::required) s += " --dataset F.csv [--add-special-tokens]";
+  if (a.needs.dataset == Need::required) s += " --dataset F.csv [--shard i/n] [--add-special-tokens]";
   return s;
 }
 
@@ -63,7 +65,10 @@ std::string help(const Analysis& a, Args& args) {
   }
   if (a.needs.dataset != Need::none)
     out << "  --dataset F.csv\n      " << probes::dataset_description(a.needs.dataset_kind) << "; "
-        << (a.needs.dataset == Need::required ? "required" : "runs over its rows instead of the prompt") << ".\n";
+        << (a.needs.dataset == Need::required ? "required" : "runs over its rows instead of the prompt") << ".\n"
+        << "  --shard i/n\n      Run on block i of n of the data set's rows (i from 0, as Slurm's SLURM_ARRAY_TASK_ID "
+           "of --array=0-(n-1)) and write, with --out, a part that `glassbox-cli merge` combines with the others into "
+           "exactly the unsharded run.\n";
   out << "  --out F.h5\n      Where the plots are written (HDF5, the plot-export layout).\n"
       << "  --edits F.json\n      Run under these active edits (ablations, steering vectors; docs/file-formats.md#edits); "
          "the run records them.\n"
@@ -113,6 +118,15 @@ int run_probe(const Analysis& a, Args& args) {
     fail("command line", "probe " + a.id + " takes no prompt");
   if (a.needs.dataset != Need::none && (a.needs.dataset == Need::required || args.has("dataset")))
     inputs.dataset = args.get("dataset");
+  const bool sharded = a.needs.dataset != Need::none && args.has("shard");
+  if (sharded) {
+    inputs.shard = probes::parse_shard(args.get("shard"), "command line: --shard");
+    if (inputs.dataset.empty()) fail("command line", "--shard splits a data set's rows: give --dataset");
+    if (args.has("prompt") || args.has("tokens"))
+      fail("command line", "--shard runs on the data set's rows: give no prompt");
+    if (args.has("session") || !args.has("out"))
+      fail("command line", "--shard writes a part for `glassbox-cli merge`: give --out F.h5 (merge makes the session)");
+  }
   if (a.needs.prompt != Need::none &&
       (probes::needs_prompt(a, !inputs.dataset.empty()) || args.has("prompt") || args.has("tokens")))
     inputs.tokens = tokens_from_args(args, *model);
@@ -149,6 +163,30 @@ int run_probe(const Analysis& a, Args& args) {
   const std::string started = utc_timestamp();
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Edit> edits = probes::resolve_edits(*model, inputs.edits, Progress{});
+  if (sharded) {
+    probes::ShardRecord part;
+    part.rows = probes::dataset_rows_with_edits(a, *model, inputs, values, edits, Progress{});
+    part.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    probes::AnalysisOutput output = a.from_rows(part.rows, values);
+    part.shard = inputs.shard;
+    part.analysis = a.id;
+    part.params_json = probes::params_json(inputs, values);
+    part.inputs_json = probes::inputs_json(typed);
+    part.edits_json = probes::edits_to_json(inputs.edits).dump();
+    part.model = model->dir();
+    part.model_identity = describe_model(model->dir(), model->info(), device, dtype);
+    part.dataset = inputs.dataset;
+    part.dataset_sha256 = sha256_file(inputs.dataset);
+    part.started_utc = started;
+    h5::Writer file(out);
+    write_plots(file, output.plots, PlotMeta{a.id, part.params_json, part.model});
+    probes::write_shard(file, part);
+    file.commit();
+    output.summary["out"] = out;
+    output.summary["shard"] = inputs.shard.text();
+    std::cout << output.summary.dump(2) << "\n";
+    return 0;
+  }
   probes::AnalysisOutput output = probes::run_with_edits(a, *model, inputs, values, edits, Progress{});
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
   const PlotMeta meta{a.id, probes::params_json(inputs, values), model->dir(), prompt, inputs.tokens};
@@ -167,7 +205,9 @@ int run_probe(const Analysis& a, Args& args) {
     run.started_utc = started;
     run.seconds = seconds.count();
     const SessionPrompt used{prompt, inputs.add_special_tokens, inputs.tokens, model->token_strings(inputs.tokens)};
-    record_in_session(session, *model, device, dtype, std::move(run), inputs.tokens.empty() ? nullptr : &used);
+    record_in_session(
+        session, model->dir(), [&] { return describe_model(model->dir(), model->info(), device, dtype); },
+        std::move(run), inputs.tokens.empty() ? nullptr : &used);
     output.summary["session"] = session;
   }
   std::cout << output.summary.dump(2) << "\n";

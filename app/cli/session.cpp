@@ -8,7 +8,6 @@
 #include "app/cli/cli.h"
 #include "core/error.h"
 #include "core/h5.h"
-#include "core/model.h"
 
 namespace glassbox::cli {
 namespace {
@@ -138,16 +137,16 @@ const bool registered = [] {
 
 }  // namespace
 
-void record_in_session(const std::string& path, const Model& model, const std::string& device,
-                       const std::string& dtype, SessionRun run, const SessionPrompt* prompt) {
+void record_in_session(const std::string& path, const std::string& model_path,
+                       const std::function<SessionModel()>& describe, SessionRun run, const SessionPrompt* prompt) {
   Session session;
   if (fs::exists(path)) {
     session = read_session(path);
     const std::string saved = fs::weakly_canonical(session.model.path).string();
-    if (saved != fs::weakly_canonical(model.dir()).string())
-      fail(path, "the session was made with the model " + session.model.path + ", not " + model.dir());
+    if (saved != fs::weakly_canonical(model_path).string())
+      fail(path, "the session was made with the model " + session.model.path + ", not " + model_path);
   } else {
-    session.model = describe_model(model.dir(), model.info(), device, dtype);
+    session.model = describe();
   }
   run.prompt = prompt ? session.add_prompt(*prompt) : -1;
   session.runs.push_back(std::move(run));

@@ -123,6 +123,14 @@ TEST(Registry, IdsAreUniqueAndEveryParameterIsDescribed) {
   }
 }
 
+// --shard and merge (probes/shard.h) need every data set analysis split into its rows and their reduction.
+TEST(Registry, EveryDatasetAnalysisRunsInShards) {
+  for (const Analysis& a : probes::analyses()) {
+    if (a.needs.dataset == Need::none) continue;
+    EXPECT_TRUE(a.dataset_rows && a.from_rows) << a.id;
+  }
+}
+
 TEST(Registry, CliHelpListsTheDeclaredParameters) {
   const test::CliRun run = test::run_cli("probe logit-lens --help");
   ASSERT_EQ(run.status, 0) << run.err;
