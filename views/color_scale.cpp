@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 namespace glassbox::views {
 
@@ -114,20 +115,34 @@ ColorScale ColorScale::diverging_for(const std::vector<float>& values) {
   return fit(values, 100, Mapping::linear, true);
 }
 
-ColorScale ColorScale::fit(std::vector<float> values, double clip_percentile, Mapping mapping, bool diverging) {
-  values.erase(std::remove_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); }), values.end());
-  if (values.empty()) return diverging ? ColorScale(Kind::diverging, 0, 0, mapping) : ColorScale(Kind::sequential, 0, 1, mapping);
-  const bool both_signs = *std::min_element(values.begin(), values.end()) < 0 &&
-                          *std::max_element(values.begin(), values.end()) > 0;
-  // The value below which a fraction q of the values lie.
-  auto quantile = [&values](double q) {
-    const size_t k = std::min(values.size() - 1, static_cast<size_t>(std::llround(q * double(values.size() - 1))));
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(k), values.end());
-    return static_cast<double>(values[k]);
-  };
+ColorScale ColorScale::fit(const std::vector<float>& values, double clip_percentile, Mapping mapping, bool diverging) {
+  // One pass gives the finite range; only clipping needs a copy to select quantiles from
+  // (a long prompt's attention overview holds hundreds of millions of values).
+  float lowest = std::numeric_limits<float>::infinity(), highest = -lowest;
+  for (float v : values) {
+    if (!std::isfinite(v)) continue;
+    lowest = std::min(lowest, v);
+    highest = std::max(highest, v);
+  }
+  if (lowest > highest) return diverging ? ColorScale(Kind::diverging, 0, 0, mapping) : ColorScale(Kind::sequential, 0, 1, mapping);
+  const bool symmetric = diverging || (lowest < 0 && highest > 0);
   const double keep = std::clamp(clip_percentile, 50.0, 100.0) / 100;
-  if (diverging || both_signs) {
-    for (float& v : values) v = std::abs(v);
+  if (keep >= 1) {
+    if (!symmetric) return ColorScale(Kind::sequential, lowest, highest, mapping);
+    const double limit = std::max(std::abs(lowest), std::abs(highest));
+    return ColorScale(Kind::diverging, limit > 0 ? -limit : 0.0, limit, mapping);
+  }
+  std::vector<float> kept;
+  kept.reserve(values.size());
+  for (float v : values)
+    if (std::isfinite(v)) kept.push_back(symmetric ? std::abs(v) : v);
+  // The value below which a fraction q of the values lie.
+  auto quantile = [&kept](double q) {
+    const size_t k = std::min(kept.size() - 1, static_cast<size_t>(std::llround(q * double(kept.size() - 1))));
+    std::nth_element(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(k), kept.end());
+    return static_cast<double>(kept[k]);
+  };
+  if (symmetric) {
     const double limit = quantile(keep);
     return ColorScale(Kind::diverging, limit > 0 ? -limit : 0.0, limit, mapping);
   }

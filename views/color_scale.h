@@ -36,7 +36,7 @@ class ColorScale {
   // Range and kind from the finite values (NaN and ±inf are ignored).
   static ColorScale for_values(const std::vector<float>& values);
   // Range clipped to a percentile, with a mapping; `diverging` forces the map symmetric around zero.
-  static ColorScale fit(std::vector<float> values, double clip_percentile, Mapping mapping, bool diverging = false);
+  static ColorScale fit(const std::vector<float>& values, double clip_percentile, Mapping mapping, bool diverging = false);
   // Diverging and symmetric around zero whatever the signs: for differences,
   // where zero (unchanged) is white and equal changes up and down look alike.
   static ColorScale diverging_for(const std::vector<float>& values);
