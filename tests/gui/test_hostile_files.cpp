@@ -17,15 +17,19 @@
 namespace glassbox::gui {
 namespace {
 
-// What the window reports through `failed` (a signal carrying the message) after `open`.
-std::string failure_shown(MainWindow& window, const char* failed, const std::function<void()>& open) {
-  QSignalSpy spy(&window, failed);
-  open();
-  if (spy.count() == 0 && !spy.wait(30'000)) return "(no failure reported)";
-  return spy.front().front().toString().toStdString();
-}
-
-void expect_analyses_still_run(MainWindow& window) {
+// Opens each case with `open`, as File ▸ Open does; the window must report,
+// through `failed` (a signal carrying the message), what `load` throws.
+void expect_each_shown(MainWindow& window, const std::vector<test::HostileFile>& cases, const char* failed,
+                       const std::function<void(const QString&)>& open,
+                       const std::function<void(const std::string&)>& load) {
+  for (const test::HostileFile& c : cases) {
+    QSignalSpy spy(&window, failed);
+    open(QString::fromStdString(c.path));
+    ASSERT_TRUE(spy.count() > 0 || spy.wait(30'000)) << c.path << ": no failure reported";
+    const std::string shown = spy.front().front().toString().toStdString();
+    EXPECT_EQ(shown, test::error_of([&] { load(c.path); }));
+    EXPECT_TRUE(test::names_file_and_problem(shown, c));
+  }
   const int index = window.analysis_index("residual-norms");
   window.run_analysis(index);
   test_window::wait_for_jobs(window);
@@ -36,13 +40,9 @@ void expect_analyses_still_run(MainWindow& window) {
 TEST(GuiHostileFiles, EachGgufShowsTheLoadersMessageAndTheWindowStaysUsable) {
   test::TempDir tmp;
   auto window = test_window::window_on_toy_model();
-  for (const test::HostileFile& c : test::write_hostile_ggufs(tmp.path())) {
-    const std::string shown = failure_shown(*window, SIGNAL(model_failed(QString)),
-                                            [&] { window->open_model(QString::fromStdString(c.path)); });
-    EXPECT_EQ(shown, test::error_of([&] { load_model(c.path); }));
-    EXPECT_TRUE(test::names_file_and_problem(shown, c));
-  }
-  expect_analyses_still_run(*window);
+  expect_each_shown(
+      *window, test::write_hostile_ggufs(tmp.path()), SIGNAL(model_failed(QString)),
+      [&](const QString& path) { window->open_model(path); }, [](const std::string& path) { load_model(path); });
   QSignalSpy loaded(window.get(), SIGNAL(model_loaded()));
   window->open_model(QString::fromStdString(test::write_tiny_llama(tmp.file("good.gguf"))));
   ASSERT_TRUE(loaded.wait(30'000));
@@ -52,13 +52,9 @@ TEST(GuiHostileFiles, EachGgufShowsTheLoadersMessageAndTheWindowStaysUsable) {
 TEST(GuiHostileFiles, EachSessionShowsTheReadersMessageAndTheWindowStaysUsable) {
   test::TempDir tmp;
   auto window = test_window::window_on_toy_model();
-  for (const test::HostileFile& c : test::write_hostile_sessions(tmp.path())) {
-    const std::string shown = failure_shown(*window, SIGNAL(session_failed(QString)),
-                                            [&] { window->open_session(QString::fromStdString(c.path)); });
-    EXPECT_EQ(shown, test::error_of([&] { read_session(c.path); }));
-    EXPECT_TRUE(test::names_file_and_problem(shown, c));
-  }
-  expect_analyses_still_run(*window);
+  expect_each_shown(
+      *window, test::write_hostile_sessions(tmp.path()), SIGNAL(session_failed(QString)),
+      [&](const QString& path) { window->open_session(path); }, [](const std::string& path) { read_session(path); });
   // The session they vary opens (read-only: its model is not there).
   QSignalSpy opened(window.get(), SIGNAL(session_opened()));
   window->open_session(QString::fromStdString(tmp.file("good.gbx")));
