@@ -4,6 +4,7 @@
 // does), so the family files and the hook points are the same for both.
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 
@@ -155,18 +156,36 @@ at::Tensor neox_fused_qkv(const at::Tensor& t, int64_t heads, const std::string&
   return t.reshape(grouped).transpose(0, 1).reshape(shape).contiguous();
 }
 
+// A count or width the model is built from: positive, and small enough for
+// the int the families keep it in (a larger one would wrap silently).
+int64_t size_value(const GgufFile& file, const std::string& key, std::optional<int64_t> fallback = std::nullopt) {
+  if (fallback && !file.find(key)) return *fallback;
+  const int64_t value = file.integer(key);
+  if (value <= 0 || value > INT32_MAX)
+    fail(file.path(), "metadata '" + key + "' is " + std::to_string(value) + " (expected 1 to " +
+                          std::to_string(INT32_MAX) + ")");
+  return value;
+}
+
 // The HF config.json llama.cpp's converter read the metadata from.
 json hf_config(const GgufFile& file, const ArchMapping& mapping) {
   const std::string a = std::string(mapping.arch) + ".";
   const GgufTensor* embedding = file.tensor("token_embd.weight");
   if (!embedding || embedding->shape.size() != 2) fail(file.path(), "no 2-D tensor 'token_embd.weight'");
   const int64_t vocab = embedding->shape[0];
-  const int64_t layers = file.integer(a + "block_count");
-  const int64_t heads = file.integer(a + "attention.head_count");
-  const int64_t hidden = file.integer(a + "embedding_length");
-  if (heads <= 0 || hidden <= 0) fail(file.path(), a + "attention.head_count and embedding_length must be positive");
-  const int64_t context = file.integer(a + "context_length", 2048);
-  const int64_t d_head = file.integer(a + "attention.key_length", hidden / heads);
+  // llama.cpp sizes the embedding by the vocabulary; a file where they differ is damaged.
+  if (const GgufValue* tokens = file.find("tokenizer.ggml.tokens");
+      tokens && tokens->type == GgufValueType::ARRAY && tokens->count != static_cast<uint64_t>(vocab))
+    fail(file.path(), "tokenizer.ggml.tokens lists " + std::to_string(tokens->count) +
+                          " tokens, but 'token_embd.weight' has " + std::to_string(vocab) + " rows (one per token)");
+  const int64_t layers = size_value(file, a + "block_count");
+  const int64_t heads = size_value(file, a + "attention.head_count");
+  const int64_t hidden = size_value(file, a + "embedding_length");
+  const int64_t context = size_value(file, a + "context_length", 2048);
+  if (!file.find(a + "attention.key_length") && hidden % heads != 0)
+    fail(file.path(), a + "embedding_length " + std::to_string(hidden) + " is not a multiple of " + a +
+                          "attention.head_count " + std::to_string(heads));
+  const int64_t d_head = size_value(file, a + "attention.key_length", hidden / heads);
   const bool tied = !file.tensor("output.weight");
   json c = {{"model_type", mapping.model_type}, {"vocab_size", vocab}, {"tie_word_embeddings", tied}};
   const std::string type = mapping.model_type;
@@ -174,7 +193,7 @@ json hf_config(const GgufFile& file, const ArchMapping& mapping) {
     c["n_layer"] = layers;
     c["n_head"] = heads;
     c["n_embd"] = hidden;
-    c["n_inner"] = file.integer(a + "feed_forward_length", 4 * hidden);
+    c["n_inner"] = size_value(file, a + "feed_forward_length", 4 * hidden);
     const GgufTensor* positions = file.tensor("position_embd.weight");
     c["n_positions"] = positions && positions->shape.size() == 2 ? positions->shape[0] : context;
     c["layer_norm_epsilon"] = file.number(a + "attention.layer_norm_epsilon", 1e-5);
@@ -183,7 +202,7 @@ json hf_config(const GgufFile& file, const ArchMapping& mapping) {
   c["num_hidden_layers"] = layers;
   c["num_attention_heads"] = heads;
   c["hidden_size"] = hidden;
-  c["intermediate_size"] = file.integer(a + "feed_forward_length");
+  c["intermediate_size"] = size_value(file, a + "feed_forward_length");
   c["max_position_embeddings"] = context;
   const double rotary_fraction =
       static_cast<double>(file.integer(a + "rope.dimension_count", d_head)) / static_cast<double>(d_head);
@@ -194,7 +213,7 @@ json hf_config(const GgufFile& file, const ArchMapping& mapping) {
     c["rotary_pct"] = rotary_fraction;
     return c;
   }
-  c["num_key_value_heads"] = file.integer(a + "attention.head_count_kv", heads);
+  c["num_key_value_heads"] = size_value(file, a + "attention.head_count_kv", heads);
   c["head_dim"] = d_head;
   c["rms_norm_eps"] = file.number(a + "attention.layer_norm_rms_epsilon", 1e-6);
   c["rope_theta"] = file.number(a + "rope.freq_base", 10000.0);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -208,12 +209,27 @@ void require_kind(const std::string& file_path, const std::string& what, hid_t t
   if (actual != wanted) fail(file_path, what + " holds " + kind_name(actual) + ", not " + kind_name(wanted));
 }
 
+// A dataset's extent can claim any number of elements, and reading allocates
+// for all of them: refuse more than the bytes the file stores could hold.
+// Deflate, the filter that packs most, turns a byte into at most 1032.
+void require_stored(const std::string& file_path, const std::string& path, hid_t dataset, hid_t type, hid_t space) {
+  constexpr uint64_t kMaxExpansion = 1032;
+  const auto points = static_cast<uint64_t>(std::max<hssize_t>(H5Sget_simple_extent_npoints(space), 0));
+  const uint64_t stored = H5Dget_storage_size(dataset);
+  uint64_t claimed = 0;
+  if (__builtin_mul_overflow(points, static_cast<uint64_t>(H5Tget_size(type)), &claimed) ||
+      claimed / kMaxExpansion > stored)
+    fail(file_path, "dataset " + in_quotes(path) + " claims " + std::to_string(points) +
+                        " elements, more than the " + std::to_string(stored) + " bytes it stores could hold");
+}
+
 template <typename T>
 std::vector<T> read_numeric(const std::string& file_path, hid_t file, const std::string& path, Kind wanted) {
   Handle dataset = open_dataset(file_path, file, path);
   Handle type(H5Dget_type(dataset.get()), H5Tclose);
   require_kind(file_path, "dataset " + in_quotes(path), type.get(), wanted);
   Handle space(H5Dget_space(dataset.get()), H5Sclose);
+  require_stored(file_path, path, dataset.get(), type.get(), space.get());
   std::vector<T> values(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
   if (!values.empty() &&
       H5Dread(dataset.get(), Stored<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
@@ -355,6 +371,7 @@ std::vector<std::string> Reader::read_strings(const std::string& dataset) const 
   Handle type(H5Dget_type(opened.get()), H5Tclose);
   require_kind(path_, "dataset " + in_quotes(dataset), type.get(), Kind::String);
   Handle space(H5Dget_space(opened.get()), H5Sclose);
+  require_stored(path_, dataset, opened.get(), type.get(), space.get());
   return read_string_values(type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
     if (H5Dread(opened.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0)
       fail(path_, "cannot read dataset " + in_quotes(dataset) + hdf5_reason());

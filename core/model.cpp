@@ -128,7 +128,8 @@ const Family& find_family(const ModelFolder& folder) {
 }  // namespace
 
 std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& options) {
-  const bool gguf = fs::is_regular_file(path) && is_gguf_file(path);
+  // Named .gguf, a file is read as one, so that a damaged one says what is wrong with it.
+  const bool gguf = fs::is_regular_file(path) && (is_gguf_file(path) || fs::path(path).extension() == ".gguf");
   if (!gguf && !fs::is_directory(path)) {
     fail(path, fs::exists(path) ? "not a model: expected a Hugging Face model folder or a .gguf file"
                                 : "not a model folder (no such directory)");

@@ -48,10 +48,32 @@ std::vector<std::string> numbered_children(const h5::Reader& file, const std::st
   return names;
 }
 
+// describe_model writes the model as an absolute path without '.' or '..',
+// and its weights files inside it. Anything else (a relative path that would
+// resolve against wherever the session is opened from, a path that climbs out,
+// a weights file elsewhere) is refused, so that opening a session reads only
+// the model it names.
+void require_contained_model(const std::string& path, const SessionModel& m) {
+  const fs::path model(m.path);
+  if (!model.is_absolute() || model.lexically_normal() != model)
+    fail(path, "/model path '" + m.path + "' is not an absolute path without '.' or '..' components");
+  const bool gguf = m.kind == "gguf";
+  for (const std::string& file : m.weights_files) {
+    const fs::path weights(file);
+    const bool inside =
+        gguf ? weights == model : weights.parent_path() == model && weights.lexically_normal() == weights;
+    if (!inside)
+      fail(path, "/model weights file '" + file + "' is not " + (gguf ? "the model file " : "in the model folder ") +
+                     m.path);
+  }
+}
+
 SessionPrompt read_prompt(const h5::Reader& file, const std::string& group) {
   SessionPrompt p;
   p.text = file.attr_string(group, "text");
   p.add_special_tokens = file.attr_int(group, "add_special_tokens") != 0;
+  const size_t rank = file.shape(group + "/tokens").size();
+  if (rank != 1) fail(file.path(), group + "/tokens is " + std::to_string(rank) + "-D; token ids are 1-D");
   p.tokens = file.read_int64(group + "/tokens");
   p.token_strings = file.read_strings(group + "/token_strings");
   if (p.token_strings.size() != p.tokens.size())
@@ -231,6 +253,7 @@ Session read_session(const std::string& path) {
   if (m.weights_files.size() != m.weights_sha256.size())
     fail(path, "/model lists " + std::to_string(m.weights_files.size()) + " weights files but " +
                    std::to_string(m.weights_sha256.size()) + " hashes");
+  require_contained_model(path, m);
 
   for (const std::string& name : numbered_children(file, "/prompts"))
     s.prompts.push_back(read_prompt(file, "/prompts/" + name));

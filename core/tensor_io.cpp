@@ -48,6 +48,8 @@ at::Tensor ModelFolder::weight(const std::string& name, const std::vector<int64_
     t = found->second;
     check_shape(t.sizes().vec(), dir);
   } else {
+    // A GGUF model's tensors are all converted, and its checkpoint is empty: name the file.
+    if (checkpoint.description().empty()) fail(dir, "no tensor named '" + name + "'");
     const TensorRecord& r = checkpoint.get(name);
     check_shape(r.shape, r.file ? r.file->path() : checkpoint.description());
     t = tensor_from_record(r);

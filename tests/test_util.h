@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "core/error.h"
 #include "core/h5.h"
 #include "core/plot.h"
 
@@ -67,17 +69,37 @@ struct CliRun {
 };
 
 // Runs `glassbox-cli ARGS` (ARGS as shell words; `env`: "NAME=value ..." for
-// the child) and collects its exit status and output.
-inline CliRun run_cli(const std::string& args, const std::string& env = "") {
+// the child; `launcher`: shell words that run it, such as "timeout 5") and
+// collects its exit status and output.
+inline CliRun run_cli(const std::string& args, const std::string& env = "", const std::string& launcher = "") {
   TempDir dir;
-  const std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(GLASSBOX_CLI) + " " + args +
-                              " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
+  const std::string command = (env.empty() ? "" : "env " + env + " ") + launcher + " " + std::string(GLASSBOX_CLI) +
+                              " " + args + " >" + dir.file("stdout") + " 2>" + dir.file("stderr");
   const int raw = std::system(command.c_str());
   CliRun run;
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   run.out = slurp(dir.file("stdout"));
   run.err = slurp(dir.file("stderr"));
   return run;
+}
+
+// run_cli with the child's address space capped at `address_space_bytes`
+// (RLIMIT_AS, through the shell's ulimit -v), killed after `seconds` (status 137).
+inline CliRun run_cli_limited(const std::string& args, uint64_t address_space_bytes, int seconds) {
+  return run_cli(args, "",
+                 "ulimit -v " + std::to_string(address_space_bytes / 1024) + " && timeout -s KILL " +
+                     std::to_string(seconds));
+}
+
+// The message of the Error `open` throws, as a user is shown it; "(no error)" when it throws none.
+template <typename Open>
+std::string error_of(Open&& open) {
+  try {
+    open();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 // One line on stderr, non-zero exit, mentioning `needle`.

@@ -41,6 +41,12 @@ struct GgufBuilder {
     put_u32(kvs, value);
     ++n_kvs;
   }
+  void kv_u64(const std::string& key, uint64_t value) {
+    put_string(kvs, key);
+    put_u32(kvs, 10);
+    put_u64(kvs, value);
+    ++n_kvs;
+  }
   void kv_strings(const std::string& key, const std::vector<std::string>& values) {
     put_string(kvs, key);
     put_u32(kvs, 9);
@@ -64,6 +70,11 @@ struct GgufBuilder {
     put_u32(infos, type);
     put_u64(infos, offset);
     ++n_tensors;
+  }
+  // A tensor of `nbytes` zero bytes after those added so far, at the next aligned offset.
+  void tensor_data(const std::string& name, const std::vector<uint64_t>& ne, uint32_t type, uint64_t nbytes) {
+    tensor(name, ne, type, data_bytes);
+    data_bytes += (nbytes + alignment - 1) / alignment * alignment;
   }
   std::string bytes() const {
     std::string out = magic;

@@ -16,15 +16,7 @@ namespace {
 using test::TempDir;
 namespace fs = std::filesystem;
 
-template <typename F>
-std::string error_of(F&& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // The message must start with the file and contain the problem.
 void expect_error(const std::string& message, const std::string& file, const std::string& problem) {

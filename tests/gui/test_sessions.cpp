@@ -1,6 +1,6 @@
 // Sessions in the window, driven as a user would (offscreen): run analyses,
 // save, close, reopen without recomputing, with the model gone or changed;
-// history and compare; autosave and recovery; hostile session files.
+// history and compare; autosave and recovery.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,7 +21,6 @@
 #include "app/gui/analysis_tab.h"
 #include "app/gui/main_window.h"
 #include "core/session.h"
-#include "session_cases.h"
 #include "test_util.h"
 #include "window_fixtures.h"
 #include "views/compare_view.h"
@@ -354,31 +353,6 @@ TEST(GuiSessions, DroppingASessionOrAModelOpensIt) {
   ASSERT_TRUE(loaded.count() > 0 || loaded.wait(120'000));
   EXPECT_GT(empty.analysis_count(), 0);
   EXPECT_TRUE(empty.session().runs.empty() || empty.session().model.path == model);
-}
-
-TEST(GuiSessions, HostileSessionFilesAreRefusedAndTheWindowStaysUsable) {
-  test::TempDir tmp;
-  const std::string model = copy_of_toy_model(tmp);
-  MainWindow window(false);
-  window.open_model(QString::fromStdString(model));
-  ASSERT_TRUE(wait_for(&window, SIGNAL(model_loaded())));
-  window.set_prompt(kPrompt);
-  wait_for_jobs(window);
-  const auto cases = test::write_hostile_sessions(tmp.path());
-  for (const test::HostileSession& c : cases) {
-    QSignalSpy failed(&window, SIGNAL(session_failed(QString)));
-    window.open_session(QString::fromStdString(c.path));
-    ASSERT_EQ(failed.count(), 1) << c.path;
-    const std::string message = failed.front().front().toString().toStdString();
-    EXPECT_EQ(message.rfind(c.path + ": ", 0), 0u) << message;
-    EXPECT_NE(message.find(c.problem), std::string::npos) << message;
-  }
-  // Still usable: the model is open and analyses run.
-  const int index = window.analysis_index("residual-norms");
-  window.run_analysis(index);
-  wait_for_jobs(window);
-  EXPECT_FALSE(window.analysis_tab(index)->plots().empty());
-  EXPECT_FALSE(window.read_only());
 }
 
 }  // namespace
