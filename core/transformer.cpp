@@ -400,6 +400,8 @@ ForwardResult Transformer::compute_forward(const ForwardArgs& a) const {
       a.progress->check();
       a.progress->update(double(l + 1 - a.start_layer) / double(stop - a.start_layer),
                          "block " + std::to_string(l));
+    } else if (const Progress* scope = CancelScope::current()) {
+      scope->check();
     }
   }
   ForwardResult result;
