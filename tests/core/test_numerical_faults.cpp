@@ -4,41 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
-#include <filesystem>
 #include <limits>
 
 #include "core/model.h"
 #include "core/numerical_faults.h"
-#include "core/safetensors.h"
-#include "test_util.h"
+#include "core/planted_weights.h"
 
 using namespace glassbox;
+using test::planted_copy;
 
 namespace {
-
-// A copy of reference model `name` in `dir` whose tensor `tensor` holds `value` as its first element.
-std::string planted_copy(const test::TempDir& dir, const std::string& name, const std::string& tensor, float value) {
-  namespace fs = std::filesystem;
-  for (const auto& entry : fs::directory_iterator(test::model_dir(name)))
-    if (entry.path().extension() != ".safetensors") fs::copy_file(entry.path(), dir.file(entry.path().filename()));
-  const Checkpoint checkpoint = Checkpoint::open_dir(test::model_dir(name));
-  std::vector<std::vector<std::byte>> bytes;
-  std::vector<TensorToWrite> tensors;
-  for (const std::string& n : checkpoint.names()) {
-    const TensorRecord& r = checkpoint.get(n);
-    bytes.emplace_back(r.data, r.data + r.nbytes);
-    if (n == tensor) std::memcpy(bytes.back().data(), &value, sizeof value);
-  }
-  size_t i = 0;
-  for (const std::string& n : checkpoint.names()) {
-    const TensorRecord& r = checkpoint.get(n);
-    tensors.push_back(TensorToWrite{n, r.dtype, r.shape, bytes[i].data(), bytes[i].size()});
-    ++i;
-  }
-  write_safetensors(dir.file("model.safetensors"), tensors);
-  return dir.path();
-}
 
 std::optional<NumericalFault> fault_of_run(const Model& model, const RunOptions& options = {}) {
   NumericalWatch watch;
