@@ -255,6 +255,7 @@ ModelFolder gguf_model_folder(const GgufFile& file, c10::Device device, c10::Sca
     at::Tensor values = at::empty(t.shape, at::kFloat);
     file.dequantize(t, values.data_ptr<float>());
     file.release(t);  // the quantized bytes are not needed again
+    if (nonfinite_kind(values)) folder.nonfinite_tensors.push_back(t.name);
     switch (hf->relayout) {
       case Relayout::none: break;
       case Relayout::transpose:

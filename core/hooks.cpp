@@ -224,6 +224,16 @@ HookContext::HookContext(int n_layers, const NameFilter* capture, const std::vec
   }
 }
 
+HookContext::HookContext(int n_layers, Observer observer)
+    : n_layers_(n_layers),
+      flags_(static_cast<size_t>(Hook::count) * (n_layers + 1), 4),
+      edits_(flags_.size()),
+      cache_(nullptr),
+      observer_(std::move(observer)) {
+  for (Hook unwanted : {Hook::attn_scores, Hook::pattern})
+    for (int l = 0; l < n_layers; ++l) flags_[slot(unwanted, l)] = 0;
+}
+
 size_t HookContext::slot(Hook h, int layer) const {
   return static_cast<size_t>(h) * (n_layers_ + 1) + (hook_is_per_layer(h) ? layer : n_layers_);
 }
@@ -306,6 +316,7 @@ at::Tensor HookContext::operator()(Hook h, int layer, at::Tensor x, int64_t seq_
     for (const Edit* e : edits_[i]) x = apply_edit(*e, spec(h), std::move(x), seq_offset);
   }
   if (f & 1) cache_->put(hook_name(h, layer), x.detach());
+  if (f & 4) observer_(h, layer, x);
   return next_ ? (*next_)(h, layer, std::move(x), seq_offset) : x;
 }
 

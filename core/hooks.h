@@ -132,6 +132,11 @@ class HookContext {
  public:
   HookContext(int n_layers, const NameFilter* capture, const std::vector<Edit>& edits,
               ActivationCache* cache);
+  // Shows `observer` every hook point in the order the forward pass reaches them. All are
+  // wanted (the norms take their hooked path) but the attention scores and pattern, whose
+  // [B, H, T, T] squares a batched pass may not hold; hook_z shows what they led to.
+  using Observer = std::function<void(Hook h, int layer, const at::Tensor& x)>;
+  HookContext(int n_layers, Observer observer);
   // Captures and/or edits `x` (batch first). `seq_offset` is the absolute
   // position of x's first token (non-zero when decoding with a KV cache).
   at::Tensor operator()(Hook h, int layer, at::Tensor x, int64_t seq_offset = 0);
@@ -143,9 +148,10 @@ class HookContext {
  private:
   size_t slot(Hook h, int layer) const;
   int n_layers_;
-  std::vector<uint8_t> flags_;  // bit 0: capture, bit 1: edited
+  std::vector<uint8_t> flags_;  // bit 0: capture, bit 1: edited, bit 2: observed
   std::vector<std::vector<const Edit*>> edits_;
   ActivationCache* cache_;
+  Observer observer_;
   HookContext* next_ = nullptr;
 };
 

@@ -11,6 +11,8 @@
 #include "core/arch/family.h"
 #include "core/error.h"
 #include "core/gguf.h"
+#include "core/numerical_faults.h"
+#include "core/progress.h"
 #include "core/tokenizer.h"
 
 namespace glassbox {
@@ -75,6 +77,48 @@ KVCache KVCache::repeat_batch(int64_t n) const {
   return out;
 }
 
+namespace {
+
+// Ends a replay at the first hook point that holds NaN or Inf.
+struct FaultLocated {};
+
+}  // namespace
+
+ForwardResult Model::forward(const ForwardArgs& args) const {
+  NumericalWatch* watch = NumericalWatch::current();
+  if (!watch || watch->fault()) return compute_forward(args);
+  // The keys and values before this pass, for the replay: a pass appends to them.
+  const KVCache kv_before = args.kv ? *args.kv : KVCache{};
+  ForwardResult result = compute_forward(args);
+  const bool logits = result.logits.defined();
+  const std::optional<std::string> kind = nonfinite_kind(logits ? result.logits : result.resid);
+  if (!kind) return result;
+  // Replayed under the same active edits, each hook point checked until the first that holds NaN or Inf.
+  NumericalFault fault;
+  fault.hook = logits ? "logits" : hook_name(Hook::resid_post, (args.stop_layer < 0 ? info_.n_layers : args.stop_layer) - 1);
+  fault.kind = *kind;
+  HookContext check(info_.n_layers, [&fault](Hook h, int layer, const at::Tensor& x) {
+    if (const std::optional<std::string> found = nonfinite_kind(x)) {
+      fault.hook = hook_name(h, layer);
+      fault.kind = *found;
+      throw FaultLocated{};
+    }
+  });
+  KVCache kv = kv_before;
+  Progress cancel_only;  // the replay reports no progress of its own
+  if (args.progress) cancel_only.cancelled = args.progress->cancelled;
+  ForwardArgs replay = args;
+  replay.hooks = &check;
+  replay.kv = args.kv ? &kv : nullptr;
+  replay.progress = args.progress ? &cancel_only : nullptr;
+  try {
+    compute_forward(replay);
+  } catch (const FaultLocated&) {
+  }
+  watch->record(std::move(fault));
+  return result;
+}
+
 RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& options) const {
   c10::InferenceMode inference;
   RunResult result;
@@ -113,6 +157,18 @@ ModelFolder open_hf_folder(const std::string& dir) {
   folder.config = read_json_file(folder.config_path);
   if (!folder.config.is_object()) fail(folder.config_path, "expected a JSON object");
   return folder;
+}
+
+// The floating-point tensors of the checkpoint that hold NaN or Inf: one pass over each,
+// cheap beside reading them from disk.
+std::vector<std::string> nonfinite_tensors(const Checkpoint& checkpoint) {
+  std::vector<std::string> found;
+  for (const std::string& name : checkpoint.names()) {
+    const TensorRecord& r = checkpoint.get(name);
+    if (r.dtype != DType::F32 && r.dtype != DType::F16 && r.dtype != DType::BF16) continue;
+    if (nonfinite_kind(tensor_from_record(r))) found.push_back(name);
+  }
+  return found;
 }
 
 const Family& find_family(const ModelFolder& folder) {
@@ -165,6 +221,7 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
   model->info_.weights_dtype = weights_dtype;
   model->info_.format = gguf ? "gguf" : "safetensors";
   model->info_.config_json = folder.config.dump();
+  model->info_.nonfinite_weights = gguf ? folder.nonfinite_tensors : nonfinite_tensors(folder.checkpoint);
   const fs::path d(path);
   if (gguf) {
     model->tokenizer_ = gguf_tokenizer.get();

@@ -72,7 +72,9 @@ class Model {
   c10::Device device() const { return device_; }
   c10::ScalarType dtype() const { return dtype_; }
 
-  virtual ForwardResult forward(const ForwardArgs& args) const = 0;
+  // One forward pass (compute_forward); while a NumericalWatch is open on this thread its
+  // output is checked for NaN and Inf (core/numerical_faults.h).
+  ForwardResult forward(const ForwardArgs& args) const;
 
   // One sequence, ids as given. Captured activations drop the batch dimension.
   RunResult run(const std::vector<int64_t>& tokens, const RunOptions& options = {}) const;
@@ -80,6 +82,7 @@ class Model {
   std::vector<std::string> token_strings(const std::vector<int64_t>& tokens) const;
 
  protected:
+  virtual ForwardResult compute_forward(const ForwardArgs& args) const = 0;
   friend std::unique_ptr<Model> load_model(const std::string& path, const struct LoadOptions& options);
   ModelInfo info_;
   std::string dir_;

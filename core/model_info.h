@@ -22,6 +22,7 @@ struct ModelInfo {
   std::string weights_dtype;  // as stored on disk (GGUF: the main tensor type, e.g. Q4_1)
   std::string format;         // safetensors | gguf
   std::string config_json;    // config.json (GGUF: the equivalent built from its metadata)
+  std::vector<std::string> nonfinite_weights;  // tensors holding NaN or Inf, as the file names them
   std::vector<std::string> hook_names;
 };
 

@@ -27,4 +27,19 @@ struct Progress {
   void check() const;
 };
 
+// While it lives, every forward pass on this thread checks `progress` for Cancel after each
+// block, also the passes whose callers gave them no Progress: a long pass stops within a block.
+class CancelScope {
+ public:
+  explicit CancelScope(const Progress& progress);
+  ~CancelScope();
+  CancelScope(const CancelScope&) = delete;
+  CancelScope& operator=(const CancelScope&) = delete;
+  // The innermost scope's progress; null outside every scope.
+  static const Progress* current();
+
+ private:
+  const Progress* outer_;
+};
+
 }  // namespace glassbox

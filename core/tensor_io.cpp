@@ -1,6 +1,8 @@
 // Checkpoint records as at::Tensors, and the config readers families share.
 #include <ATen/ATen.h>
 
+#include <cmath>
+
 #include "core/arch/family.h"
 #include "core/error.h"
 
@@ -33,6 +35,17 @@ at::Tensor tensor_from_record(const TensorRecord& r) {
   auto keep = r.file;
   // The mapping is read-only: tensors over it are never written to.
   return at::from_blob(const_cast<std::byte*>(r.data), r.shape, [keep](void*) {}, options);
+}
+
+std::optional<std::string> nonfinite_kind(const at::Tensor& t) {
+  if (t.numel() == 0) return std::nullopt;
+  // LibTorch 1.13 has no half-precision aminmax on the CPU.
+  const bool wide = t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble;
+  const auto [min, max] = at::aminmax(wide ? t : t.to(at::kFloat));
+  const double lo = min.item<double>(), hi = max.item<double>();
+  if (std::isnan(lo) || std::isnan(hi)) return "NaN";
+  if (std::isinf(lo) || std::isinf(hi)) return "Inf";
+  return std::nullopt;
 }
 
 at::Tensor ModelFolder::weight(const std::string& name, const std::vector<int64_t>& shape) const {

@@ -42,13 +42,13 @@ class ToyMlp : public Model {
   ToyMlp(ToyMlpWeights weights, const std::string& source);
 
   // tokens [B, 2] = (a, b) -> logits [B, 1, p]: one prediction per pair, no residual stream.
-  ForwardResult forward(const ForwardArgs& args) const override;
 
   const ToyMlpWeights& weights() const { return w_; }
   int64_t p() const { return w_.p; }
   int64_t width() const { return w_.width(); }
 
  private:
+  ForwardResult compute_forward(const ForwardArgs& args) const override;
   ToyMlpWeights w_;
 };
 

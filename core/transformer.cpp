@@ -326,7 +326,7 @@ at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x, int l, 
   return linear(post, lw.W_out, lw.b_out);
 }
 
-ForwardResult Transformer::forward(const ForwardArgs& a) const {
+ForwardResult Transformer::compute_forward(const ForwardArgs& a) const {
   const int stop = a.stop_layer < 0 ? cfg_.n_layers : a.stop_layer;
   if (a.start_layer < 0 || a.start_layer > stop || stop > cfg_.n_layers) {
     fail("forward", "layer range [" + std::to_string(a.start_layer) + ", " + std::to_string(stop) +
@@ -400,6 +400,8 @@ ForwardResult Transformer::forward(const ForwardArgs& a) const {
       a.progress->check();
       a.progress->update(double(l + 1 - a.start_layer) / double(stop - a.start_layer),
                          "block " + std::to_string(l));
+    } else if (const Progress* scope = CancelScope::current()) {
+      scope->check();
     }
   }
   ForwardResult result;

@@ -53,7 +53,6 @@ class Transformer : public Model {
   // Checks every weight's shape against the config (Error names `source`).
   Transformer(TransformerConfig config, TransformerWeights weights, const std::string& source);
 
-  ForwardResult forward(const ForwardArgs& args) const override;
 
   const TransformerConfig& config() const { return cfg_; }
   const TransformerWeights& weights() const { return w_; }
@@ -75,6 +74,7 @@ class Transformer : public Model {
   void describe(const std::string& family, const std::string& model_type);
 
  private:
+  ForwardResult compute_forward(const ForwardArgs& args) const override;
   at::Tensor norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, HookContext* hooks,
                   Hook scale_hook, Hook normalized_hook, int layer, int64_t offset) const;
   at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, int layer, KVCache* kv,

@@ -133,7 +133,11 @@ std::vector<Edit> resolve_edits(const Model& model, const std::vector<EditSpec>&
 AnalysisOutput run_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,
                               const ParamValues& values, const std::vector<Edit>& edits, const Progress& progress) {
   ActiveEdits active(edits);
-  return analysis.run(model, inputs, values, progress);
+  CancelScope cancel(progress);
+  NumericalWatch watch;
+  AnalysisOutput output = analysis.run(model, inputs, values, progress);
+  output.numerical_fault = watch.fault();
+  return output;
 }
 
 RowResults dataset_rows_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,

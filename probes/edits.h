@@ -17,7 +17,9 @@ namespace glassbox::probes {
 // prompt has; a run shorter than that is an error when it meets the edit.
 std::vector<Edit> resolve_edits(const Model& model, const std::vector<EditSpec>& specs, const Progress& progress);
 
-// The analysis run with `edits` active for every forward pass it makes.
+// The analysis run with `edits` active for every forward pass it makes, each pass checking
+// `progress` for Cancel after every block, and their outputs watched for NaN and Inf
+// (AnalysisOutput::numerical_fault).
 AnalysisOutput run_with_edits(const Analysis& analysis, const Model& model, const AnalysisInputs& inputs,
                               const ParamValues& values, const std::vector<Edit>& edits, const Progress& progress);
 // The rows of a data set analysis (its shard's, inputs.shard) with `edits` active.

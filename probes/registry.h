@@ -6,10 +6,12 @@
 // the declaration, the GUI its tab and parameters panel. No Qt, no torch here.
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/model_info.h"
+#include "core/numerical_faults.h"
 #include "core/plot.h"
 #include "core/progress.h"
 #include "probes/edit_spec.h"
@@ -43,6 +45,8 @@ struct AnalysisInputs {
 struct AnalysisOutput {
   std::vector<Plot> plots;
   nlohmann::json summary = nlohmann::json::object();  // the CLI prints it; a few headline numbers
+  // The first NaN or Inf its forward passes met (run_with_edits watches them), if any.
+  std::optional<NumericalFault> numerical_fault = std::nullopt;
 };
 
 struct Analysis {

@@ -1,6 +1,7 @@
 #include "app/cli/cli.h"
 
 #include <cstdlib>
+#include <iostream>
 #include <utility>
 
 #include "core/error.h"
@@ -116,7 +117,14 @@ std::unique_ptr<Model> load_model_from_args(Args& args) {
   LoadOptions options;
   options.device = args.get("device", "cpu");
   options.dtype = args.get("dtype", "float32");
-  return load_model(args.get("model"), options);
+  std::unique_ptr<Model> model = load_model(args.get("model"), options);
+  if (!model->info().nonfinite_weights.empty())
+    std::cerr << "warning: " << nonfinite_weights_message(model->dir(), model->info().nonfinite_weights) << "\n";
+  return model;
+}
+
+void warn_numerical_fault(const Model& model, const NumericalFault& fault) {
+  std::cerr << "warning: " << model.dir() << ": " << fault_message(fault) << "\n";
 }
 
 std::vector<int64_t> tokens_from_args(Args& args, const Model& model) {

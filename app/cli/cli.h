@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/model.h"
+#include "core/numerical_faults.h"
 #include "core/plot.h"
 
 namespace glassbox::cli {
@@ -51,8 +52,11 @@ bool register_command(std::string name, std::string usage, std::function<int(Arg
 const std::map<std::string, Command>& commands();
 
 // Shared pieces of subcommands.
-// --model DIR [--device] [--dtype] (--threads N is handled for every command)
+// --model DIR [--device] [--dtype] (--threads N is handled for every command); warns on
+// stderr of weights that hold NaN or Inf.
 std::unique_ptr<Model> load_model_from_args(Args& args);
+// "warning: <model>: NaN in the activations, first at <hook>" on stderr.
+void warn_numerical_fault(const Model& model, const NumericalFault& fault);
 // --tokens 1,2,3 (as given) or --prompt S (tokenized; --add-special-tokens applies the template)
 std::vector<int64_t> tokens_from_args(Args& args, const Model& model);
 // Writes plots in the plot-export layout (docs/file-formats.md) to `path` with provenance.

@@ -189,6 +189,10 @@ int run_probe(const Analysis& a, Args& args) {
   }
   probes::AnalysisOutput output = probes::run_with_edits(a, *model, inputs, values, edits, Progress{});
   const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  if (output.numerical_fault) {
+    warn_numerical_fault(*model, *output.numerical_fault);
+    output.summary["numerical_fault"] = fault_json(*output.numerical_fault);
+  }
   const PlotMeta meta{a.id, probes::params_json(inputs, values), model->dir(), prompt, inputs.tokens};
   if (!out.empty()) {
     write_plots_to(out, output.plots, meta);

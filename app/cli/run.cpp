@@ -130,7 +130,12 @@ int run(Args& args) {
     // instead of one layer's worth: a fixed threshold returns them at once.
     ::mallopt(M_MMAP_THRESHOLD, kStreamMmapThreshold);
   }
+  NumericalWatch watch;
   RunResult r = model->run(tokens, options);
+  if (watch.fault()) {
+    warn_numerical_fault(*model, *watch.fault());
+    file.attr("/", "numerical_fault", fault_json(*watch.fault()).dump());
+  }
   write_tensor(file, "/logits", r.logits);
   for (const auto& name : r.cache.names()) write_tensor(file, "/cache/" + name, r.cache.get(name));
   file.commit();

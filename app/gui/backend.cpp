@@ -93,9 +93,10 @@ AnalysisRun run_analysis(const Model& model, const std::string& model_dir, const
       probes::parse_params(analysis.params(model.info()), request.inputs, model, probes::Front::gui);
   AnalysisRun run;
   const std::vector<Edit> none;
-  run.plots = probes::run_with_edits(analysis, model, in, values, request.resolved ? request.resolved->edits : none,
-                                     progress)
-                  .plots;
+  probes::AnalysisOutput output =
+      probes::run_with_edits(analysis, model, in, values, request.resolved ? request.resolved->edits : none, progress);
+  run.plots = std::move(output.plots);
+  run.numerical_fault = output.numerical_fault;
   run.meta = PlotMeta{analysis.id, probes::params_json(in, values), model_dir};
   if (analysis.needs.prompt != probes::Need::none) {
     // A model without a tokenizer is prompted with token ids, which `tokens` already holds.

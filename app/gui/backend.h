@@ -3,6 +3,7 @@
 // tokenizing prompts and running registered analyses. The GUI's other files
 // see no tensors.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,7 @@ struct AnalysisRequest {
 struct AnalysisRun {
   std::vector<Plot> plots;
   PlotMeta meta;
+  std::optional<NumericalFault> numerical_fault;  // the first NaN or Inf its forward passes met
 };
 
 // Parses the parameters as the CLI does and runs the analysis (off the GUI thread).

@@ -307,6 +307,9 @@ void MainWindow::apply_model(LoadedModel loaded) {
                                .arg(QString::fromStdString(model_.dir), QString::fromStdString(model_.info.family))
                                .arg(model_.info.n_layers)
                                .arg(QString::fromStdString(model_.device)));
+  if (!model_.info.nonfinite_weights.empty())
+    statusBar()->showMessage(
+        QStringLiteral("⚠ %1").arg(QString::fromStdString(nonfinite_weights_message(model_.dir, model_.info.nonfinite_weights))));
   if (restoring_) {
     restore_views();
     const std::string mismatch = weights_mismatch(session_.model, model_.described);
@@ -597,8 +600,12 @@ void MainWindow::run_analysis(int index) {
         return [this, run, request, state, current, started, seconds, with_edits] {
           if (!current()) return;
           state->queued = false;
+          const std::optional<NumericalFault> fault = run->numerical_fault;
           record_run(*state, request, std::move(*run), started, seconds);
-          state->tab->show_status(with_edits);
+          QStringList status;
+          if (fault) status << QStringLiteral("⚠ ") + QString::fromStdString(fault_message(*fault));
+          if (!with_edits.isEmpty()) status << with_edits;
+          state->tab->show_status(status.join(", "));
         };
       },
       [state, current](const QString& message, bool cancelled) {

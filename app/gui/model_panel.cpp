@@ -92,6 +92,12 @@ void ModelPanel::show_model(const LoadedModel& loaded) {
   add(tr("compute"), QString::fromStdString(loaded.device + ", " + loaded.dtype));
   add(tr("tokenizer"), loaded.has_tokenizer ? tr("yes") : tr("none"));
   architecture->setExpanded(true);
+  if (!m.nonfinite_weights.empty()) {
+    auto* faulty = new QTreeWidgetItem(tree_, {tr("⚠ NaN/Inf in weights"), QString::number(m.nonfinite_weights.size())});
+    faulty->setToolTip(0, tr("These tensors hold NaN or Inf: activations computed from them will too"));
+    for (const std::string& name : m.nonfinite_weights) new QTreeWidgetItem(faulty, {QString::fromStdString(name)});
+    faulty->setExpanded(true);
+  }
 
   // Hooks grouped by block, in forward order; global hooks at the top level.
   auto* hooks = new QTreeWidgetItem(tree_, {tr("Hook points"), QString::number(m.hook_names.size())});

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct ModelFolder {
   std::map<std::string, at::Tensor> converted;
   c10::Device device{c10::kCPU};
   c10::ScalarType dtype = c10::kFloat;
+  // GGUF: the tensors holding NaN or Inf, by their GGUF names (found as they are dequantized).
+  std::vector<std::string> nonfinite_tensors;
 
   // The named tensor as an at::Tensor of the compute dtype on the device,
   // after checking its shape (Error names the checkpoint, tensor and shapes).
@@ -55,6 +58,10 @@ struct ModelFolder {
 // A tensor over a checkpoint record without copying (CPU); the mapping stays
 // alive as long as the tensor does.
 at::Tensor tensor_from_record(const TensorRecord& record);
+
+// "NaN" or "Inf" when `t` (floating point) holds one, NaN when it holds both; one reduction
+// over t (min and max carry NaN and the infinities).
+std::optional<std::string> nonfinite_kind(const at::Tensor& t);
 
 struct Family {
   const char* model_type;  // config.json's model_type

@@ -57,7 +57,7 @@ ToyMlp::ToyMlp(ToyMlpWeights weights, const std::string& source) : w_(std::move(
   dtype_ = w_.W_in.scalar_type();
 }
 
-ForwardResult ToyMlp::forward(const ForwardArgs& args) const {
+ForwardResult ToyMlp::compute_forward(const ForwardArgs& args) const {
   if (args.start_layer != 0 || args.kv) fail("glassbox_mlp", "a partial or cached forward pass is not supported");
   const at::Tensor& tokens = args.tokens;
   if (!tokens.defined() || tokens.dim() != 2 || tokens.size(1) != 2) {
