@@ -2,7 +2,7 @@
 # Runs every fuzzer (tests/fuzz/fuzz_<name>.cpp) for SECONDS each:
 #   tests/fuzz/run.sh SECONDS [NAME...]
 # Builds them first in build-fuzz (clang; on Debian the packages clang and
-# libclang-rt-14-dev), seeds each from tests/fuzz/corpus/<name> and keeps what
+# libclang-rt-dev), seeds each from tests/fuzz/corpus/<name> and keeps what
 # it finds new in build-fuzz/corpus/<name> (so a second run goes on from
 # there). Prints per fuzzer its executions, coverage and result; a finding (a
 # crash, a sanitizer report, an exception other than glassbox::Error, a broken
