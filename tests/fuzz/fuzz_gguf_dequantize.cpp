@@ -4,9 +4,11 @@
 // The result must be exactly numel floats, the same however the blocks are
 // split over threads; NaN and infinity are fine (F16 and F32 bits can spell
 // them), reading or writing outside is not.
+#include <algorithm>
 #include <cstring>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 

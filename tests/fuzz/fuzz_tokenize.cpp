@@ -28,11 +28,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return tokenizers;
   }();
   const std::string_view text = fuzz::as_bytes(data, size);
-  fuzz::parse_or_reject([&] {
-    fuzz::encode_and_decode(*gpt2, text);
-    const std::string decoded = gpt2->decode(gpt2->encode(text));
-    fuzz::require(gpt2->decode(gpt2->encode(decoded)) == decoded, "byte-level BPE gives decoded text back");
-  });
-  for (const auto& tokenizer : from_json) fuzz::parse_or_reject([&] { fuzz::encode_and_decode(*tokenizer, text); });
+  // Encoding any text must succeed: here even an Error is a finding.
+  fuzz::encode_and_decode(*gpt2, text);
+  const std::string decoded = gpt2->decode(gpt2->encode(text));
+  fuzz::require(gpt2->decode(gpt2->encode(decoded)) == decoded, "byte-level BPE gives decoded text back");
+  for (const auto& tokenizer : from_json) fuzz::encode_and_decode(*tokenizer, text);
   return 0;
 }
