@@ -14,24 +14,39 @@ using namespace glassbox;
 
 namespace {
 
-const std::string kTokenizers = std::string(GLASSBOX_TEST_DATA) + "/tokenizers/";
+struct Tokenizers {
+  std::unique_ptr<Tokenizer> gpt2;                   // vocab.json + merges.txt
+  std::vector<std::unique_ptr<Tokenizer>> from_json;  // tokenizer.json
+};
+
+const Tokenizers& tokenizers() {
+  static const Tokenizers loaded = [] {
+    const std::string dir = std::string(GLASSBOX_TEST_DATA) + "/tokenizers/";
+    Tokenizers t;
+    t.gpt2 = Tokenizer::from_vocab_merges(dir + "gpt2/vocab.json", dir + "gpt2/merges.txt");
+    for (const char* name : {"llama3", "qwen3", "metaspace", "metaspace_always", "metaspace_legacy"})
+      t.from_json.push_back(Tokenizer::from_tokenizer_json(dir + name + "/tokenizer.json"));
+    return t;
+  }();
+  return loaded;
+}
 
 }  // namespace
 
+// Loading takes seconds (Llama 3's and Qwen3's vocabularies), so it happens
+// before fuzzing, outside the per-input timeout.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  tokenizers();
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::unique_ptr<Tokenizer> gpt2 =
-      Tokenizer::from_vocab_merges(kTokenizers + "gpt2/vocab.json", kTokenizers + "gpt2/merges.txt");
-  static const std::vector<std::unique_ptr<Tokenizer>> from_json = [] {
-    std::vector<std::unique_ptr<Tokenizer>> tokenizers;
-    for (const char* name : {"llama3", "qwen3", "metaspace", "metaspace_always", "metaspace_legacy"})
-      tokenizers.push_back(Tokenizer::from_tokenizer_json(kTokenizers + name + "/tokenizer.json"));
-    return tokenizers;
-  }();
+  const Tokenizer& gpt2 = *tokenizers().gpt2;
   const std::string_view text = fuzz::as_bytes(data, size);
   // Encoding any text must succeed: here even an Error is a finding.
-  fuzz::encode_and_decode(*gpt2, text);
-  const std::string decoded = gpt2->decode(gpt2->encode(text));
-  fuzz::require(gpt2->decode(gpt2->encode(decoded)) == decoded, "byte-level BPE gives decoded text back");
-  for (const auto& tokenizer : from_json) fuzz::encode_and_decode(*tokenizer, text);
+  fuzz::encode_and_decode(gpt2, text);
+  const std::string decoded = gpt2.decode(gpt2.encode(text));
+  fuzz::require(gpt2.decode(gpt2.encode(decoded)) == decoded, "byte-level BPE gives decoded text back");
+  for (const auto& tokenizer : tokenizers().from_json) fuzz::encode_and_decode(*tokenizer, text);
   return 0;
 }
