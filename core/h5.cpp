@@ -114,11 +114,30 @@ Kind kind_of_type(hid_t type) {
   }
 }
 
-// Reads the strings of a dataset or attribute, variable- or fixed-length.
-// `read` transfers all elements into a buffer of the given memory type, or throws.
-std::vector<std::string> read_string_values(hid_t stored_type, hid_t space,
-                                            const std::function<void(hid_t, void*)>& read) {
-  const size_t count = static_cast<size_t>(H5Sget_simple_extent_npoints(space));
+// The number of elements `space` claims for `what`, refused (Error naming the
+// file) when the file is too small to hold that many of `stored_bytes` each:
+// Glassbox writes its datasets uncompressed, so a damaged or hostile extent
+// must not make the reader allocate whatever it claims.
+size_t element_count(const std::string& file_path, hid_t space, size_t stored_bytes, const std::string& what) {
+  const hssize_t count = H5Sget_simple_extent_npoints(space);
+  if (count < 0) fail(file_path, "cannot read the extent of " + what + hdf5_reason());
+  std::error_code ec;
+  const uintmax_t file_bytes = std::filesystem::file_size(file_path, ec);
+  if (ec) fail(file_path, "cannot read the file's size (" + ec.message() + ")");
+  if (static_cast<uintmax_t>(count) > file_bytes / std::max<size_t>(stored_bytes, 1))
+    fail(file_path, what + " claims " + std::to_string(count) + " elements of " + std::to_string(stored_bytes) +
+                        " bytes, more than the file (" + std::to_string(file_bytes) + " bytes) holds");
+  return static_cast<size_t>(count);
+}
+
+// Reads the strings of a dataset or attribute (`what`), variable- or
+// fixed-length. `read` transfers all elements into a buffer of the given
+// memory type, or throws.
+std::vector<std::string> read_string_values(const std::string& file_path, const std::string& what, hid_t stored_type,
+                                            hid_t space, const std::function<void(hid_t, void*)>& read) {
+  // A variable-length string takes at least one byte of the file.
+  const size_t count =
+      element_count(file_path, space, H5Tis_variable_str(stored_type) > 0 ? 1 : H5Tget_size(stored_type), what);
   std::vector<std::string> strings;
   if (H5Tis_variable_str(stored_type) > 0) {
     Handle memory_type = utf8_string_type();
@@ -209,28 +228,13 @@ void require_kind(const std::string& file_path, const std::string& what, hid_t t
   if (actual != wanted) fail(file_path, what + " holds " + kind_name(actual) + ", not " + kind_name(wanted));
 }
 
-// A dataset's extent can claim any number of elements, and reading allocates
-// for all of them: refuse more than the bytes the file stores could hold.
-// Deflate, the filter that packs most, turns a byte into at most 1032.
-void require_stored(const std::string& file_path, const std::string& path, hid_t dataset, hid_t type, hid_t space) {
-  constexpr uint64_t kMaxExpansion = 1032;
-  const auto points = static_cast<uint64_t>(std::max<hssize_t>(H5Sget_simple_extent_npoints(space), 0));
-  const uint64_t stored = H5Dget_storage_size(dataset);
-  uint64_t claimed = 0;
-  if (__builtin_mul_overflow(points, static_cast<uint64_t>(H5Tget_size(type)), &claimed) ||
-      claimed / kMaxExpansion > stored)
-    fail(file_path, "dataset " + in_quotes(path) + " claims " + std::to_string(points) +
-                        " elements, more than the " + std::to_string(stored) + " bytes it stores could hold");
-}
-
 template <typename T>
 std::vector<T> read_numeric(const std::string& file_path, hid_t file, const std::string& path, Kind wanted) {
   Handle dataset = open_dataset(file_path, file, path);
   Handle type(H5Dget_type(dataset.get()), H5Tclose);
   require_kind(file_path, "dataset " + in_quotes(path), type.get(), wanted);
   Handle space(H5Dget_space(dataset.get()), H5Sclose);
-  require_stored(file_path, path, dataset.get(), type.get(), space.get());
-  std::vector<T> values(static_cast<size_t>(H5Sget_simple_extent_npoints(space.get())));
+  std::vector<T> values(element_count(file_path, space.get(), H5Tget_size(type.get()), "dataset " + in_quotes(path)));
   if (!values.empty() &&
       H5Dread(dataset.get(), Stored<T>::memory(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     fail(file_path, "cannot read dataset " + in_quotes(path) + hdf5_reason());
@@ -367,14 +371,14 @@ std::vector<int64_t> Reader::read_int64(const std::string& dataset) const {
 }
 
 std::vector<std::string> Reader::read_strings(const std::string& dataset) const {
+  const std::string what = "dataset " + in_quotes(dataset);
   Handle opened = open_dataset(path_, file_, dataset);
   Handle type(H5Dget_type(opened.get()), H5Tclose);
-  require_kind(path_, "dataset " + in_quotes(dataset), type.get(), Kind::String);
+  require_kind(path_, what, type.get(), Kind::String);
   Handle space(H5Dget_space(opened.get()), H5Sclose);
-  require_stored(path_, dataset, opened.get(), type.get(), space.get());
-  return read_string_values(type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
+  return read_string_values(path_, what, type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
     if (H5Dread(opened.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0)
-      fail(path_, "cannot read dataset " + in_quotes(dataset) + hdf5_reason());
+      fail(path_, "cannot read " + what + hdf5_reason());
   });
 }
 
@@ -388,7 +392,7 @@ std::string Reader::attr_string(const std::string& object, const std::string& na
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
   require_kind(path_, what, type.get(), Kind::String);
   Handle space(H5Aget_space(attribute.get()), H5Sclose);
-  auto strings = read_string_values(type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
+  auto strings = read_string_values(path_, what, type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
     if (H5Aread(attribute.get(), memory_type, buffer) < 0) fail(path_, "cannot read " + what + hdf5_reason());
   });
   if (strings.size() != 1) fail(path_, what + " holds " + std::to_string(strings.size()) + " strings, not one");

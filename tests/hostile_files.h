@@ -471,7 +471,7 @@ inline std::vector<HostileFile> write_hostile_sessions(const std::string& dir) {
         w.dataset("/prompts/0000/tokens", ids, {1});
       });
   const std::string claimed = raw(
-      "tokens_claim_2^33.gbx", "dataset '/prompts/0000/tokens' claims 8589934592 elements, more than the 0 bytes",
+      "tokens_claim_2^33.gbx", "dataset '/prompts/0000/tokens' claims 8589934592 elements of 8 bytes, more than the file",
       prompt_group);
   add_unwritten_dataset(claimed, "/prompts/0000/tokens", uint64_t(1) << 33);
   return cases;

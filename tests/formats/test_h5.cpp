@@ -1,6 +1,7 @@
 #include "core/h5.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <filesystem>
@@ -141,6 +142,35 @@ TEST(H5, ReaderErrorsNameFileAndObject) {
   expect_error(error_of([&] { r.attr_string("/gone", "kind"); }), path, "no object '/gone'");
   expect_error(error_of([&] { r.attr_int("/numbers", "title"); }), path,
                "attribute 'title' of '/numbers' holds strings, not integers");
+}
+
+// Found by fuzz_session: a dataspace claiming 2^32 elements made read_int64
+// allocate 32 GiB before HDF5 read anything. Chunked storage never written
+// keeps such a file small; the reader must refuse the claim instead.
+TEST(H5, RefusesExtentsLargerThanTheFile) {
+  TempDir dir;
+  const std::string path = dir.file("claims.h5");
+  {
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[] = {hsize_t(1) << 32}, chunk[] = {1024};
+    const hid_t space = H5Screate_simple(1, dims, nullptr);
+    const hid_t chunked = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(chunked, 1, chunk);
+    const hid_t string_type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(string_type, H5T_VARIABLE);
+    for (auto [name, type] : {std::pair<const char*, hid_t>{"/numbers", H5T_STD_I64LE}, {"/words", string_type}})
+      H5Dclose(H5Dcreate2(file, name, type, space, H5P_DEFAULT, chunked, H5P_DEFAULT));
+    H5Tclose(string_type);
+    H5Pclose(chunked);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  ASSERT_LT(fs::file_size(path), 100'000u);
+  Reader r(path);
+  expect_error(error_of([&] { r.read_int64("/numbers"); }), path,
+               "dataset '/numbers' claims 4294967296 elements of 8 bytes, more than the file");
+  expect_error(error_of([&] { r.read_strings("/words"); }), path,
+               "dataset '/words' claims 4294967296 elements of 1 bytes, more than the file");
 }
 
 TEST(H5, WriterErrorsNameFileAndObject) {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every fuzzer (tests/fuzz/fuzz_<name>.cpp) for SECONDS each:
+#   tests/fuzz/run.sh SECONDS [NAME...]
+# Builds them first in build-fuzz (clang; on Debian the packages clang and
+# libclang-rt-dev), seeds each from tests/fuzz/corpus/<name> and keeps what
+# it finds new in build-fuzz/corpus/<name> (so a second run goes on from
+# there). Prints per fuzzer its executions, coverage and result; a finding (a
+# crash, a sanitizer report, an exception other than glassbox::Error, a broken
+# invariant, a hang past 10 s, more than 2 GB of memory) leaves the input in
+# build-fuzz/findings/ and its log in build-fuzz/logs/, and makes the exit
+# status non-zero. FUZZ_JOBS=N runs N fuzzers at a time (default 1).
+# To reproduce a finding: build-fuzz/tests/fuzz/fuzz_<name> build-fuzz/findings/<name>-crash-...
+# Fix it in the parser and add its minimized input (fuzz_<name> -minimize_crash=1
+# -runs=10000 FILE) as a regression test in tests/formats.
+set -euo pipefail
+
+if [[ $# -lt 1 || ! $1 =~ ^[0-9]+$ ]]; then
+  echo "usage: $0 SECONDS [NAME...]" >&2
+  exit 2
+fi
+seconds=$1
+shift
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+build=${FUZZ_BUILD_DIR:-$repo/build-fuzz}
+jobs=${FUZZ_JOBS:-1}
+
+if [[ $# -gt 0 ]]; then
+  names=("$@")
+else
+  names=()
+  for source in "$repo"/tests/fuzz/fuzz_*.cpp; do
+    name=$(basename "$source" .cpp)
+    names+=("${name#fuzz_}")
+  done
+fi
+
+if [[ ! -f $build/build.ninja ]]; then
+  CC=clang CXX=clang++ cmake -S "$repo" -B "$build" -G Ninja -DGLASSBOX_GUI=OFF -DGLASSBOX_TESTS=OFF -DGLASSBOX_FUZZ=ON
+fi
+cmake --build "$build" -j "${CMAKE_BUILD_PARALLEL_LEVEL:-2}" --target "${names[@]/#/fuzz_}"
+
+mkdir -p "$build/findings" "$build/logs"
+# One fuzzer; its summary line goes to logs/<name>.result.
+run_one() {
+  local name=$1 log=$build/logs/$1.log
+  mkdir -p "$build/corpus/$name"
+  local status=0
+  "$build/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$build/findings/$name-" \
+    "$build/corpus/$name" "$repo/tests/fuzz/corpus/$name" >"$log" 2>&1 || status=$?
+  local executions coverage result
+  executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  coverage=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1 || true)
+  if [[ $status -eq 0 ]]; then
+    result=ok
+  else
+    result="FINDING (exit $status; $(grep -o -m 1 'artifact_prefix.*Test unit written to .*' "$log" | sed 's/.*written to //' || true); log $log)"
+  fi
+  printf '%-18s %12s executions  %-20s %s\n' "$name" "${executions:-?}" "${coverage:-cov: ?}" "$result" \
+    >"$build/logs/$name.result"
+  [[ $status -eq 0 ]]
+}
+
+failed=0
+running=0
+for name in "${names[@]}"; do
+  run_one "$name" &
+  running=$((running + 1))
+  if [[ $running -ge $jobs ]]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+done
+while [[ $running -gt 0 ]]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+for name in "${names[@]}"; do cat "$build/logs/$name.result"; done
+exit $failed
