@@ -86,9 +86,19 @@ inline CliRun run_cli(const std::string& args, const std::string& env = "", cons
 // run_cli with the child's address space capped at `address_space_bytes`
 // (RLIMIT_AS, through the shell's ulimit -v), killed after `seconds` (status 137).
 inline CliRun run_cli_limited(const std::string& args, uint64_t address_space_bytes, int seconds) {
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of address space for its shadow memory: under it
+  // the limit is its own (an allocation past it aborts the child with a report), and the
+  // instrumented program gets three times the time.
+  return run_cli(args,
+                 "ASAN_OPTIONS=$ASAN_OPTIONS:allocator_may_return_null=0:max_allocation_size_mb=" +
+                     std::to_string(address_space_bytes >> 20),
+                 "timeout -s KILL " + std::to_string(3 * seconds));
+#else
   return run_cli(args, "",
                  "ulimit -v " + std::to_string(address_space_bytes / 1024) + " && timeout -s KILL " +
                      std::to_string(seconds));
+#endif
 }
 
 // The message of the Error `open` throws, as a user is shown it; "(no error)" when it throws none.
