@@ -1470,10 +1470,12 @@ std::string Tokenizer::token_text(int64_t id) const { return impl_->decode({id},
 
 std::optional<int64_t> Tokenizer::token_to_id(std::string_view token) const { return impl_->id_of(token); }
 
+// One past the largest id: a file may leave gaps in its ids (found by fuzz_tokenizer_json),
+// and every id the tokenizer can produce must lie below the size.
 int64_t Tokenizer::vocab_size() const {
-  int64_t size = static_cast<int64_t>(impl_->model->vocab().size());
-  for (const auto& token : impl_->added_tokens)
-    if (!impl_->model->vocab().count(token.content)) ++size;
+  int64_t size = 0;
+  for (const auto& [text, id] : impl_->model->vocab()) size = std::max<int64_t>(size, int64_t{id} + 1);
+  for (const auto& token : impl_->added_tokens) size = std::max(size, token.id + 1);
   return size;
 }
 

@@ -249,6 +249,25 @@ TEST(TokenizerErrors, InvalidJsonNamesTheFile) {
   EXPECT_NE(message.find(dir.file("tokenizer.json") + ": not valid JSON"), std::string::npos) << message;
 }
 
+// Found by fuzz_hf_config: a number past double's range threw out of the reader.
+TEST(TokenizerErrors, ANumberPastDoubleIsInvalidJson) {
+  test::TempDir dir;
+  write_file(dir.file("tokenizer.json"), R"({"model": {"type": "BPE", "dropout": 1e605}})");
+  std::string message = error_of([&] { Tokenizer::from_dir(dir.path()); });
+  EXPECT_NE(message.find(dir.file("tokenizer.json") + ": not valid JSON"), std::string::npos) << message;
+}
+
+// Found by fuzz_tokenizer_json: ids with gaps made the vocabulary size a count,
+// below ids the tokenizer produced.
+TEST(Tokenizer, VocabSizeIsOnePastTheLargestIdWhenIdsHaveGaps) {
+  test::TempDir dir;
+  write_file(dir.file("tokenizer.json"), R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 7}, "merges": []},
+    "added_tokens": [{"id": 3, "content": "<s>", "special": true}]})");
+  const std::unique_ptr<Tokenizer> tokenizer = Tokenizer::from_dir(dir.path());
+  EXPECT_EQ(tokenizer->vocab_size(), 8);
+  for (int64_t id : tokenizer->encode("ab")) EXPECT_LT(id, tokenizer->vocab_size());
+}
+
 TEST(TokenizerErrors, UnsupportedComponentsAreNamed) {
   test::TempDir dir;
   const std::string path = dir.file("tokenizer.json");
