@@ -162,6 +162,7 @@ ControlVector read_control_vector(const std::string& path, const ModelInfo* mode
     if (layer < 1) fail(path, what + ": expected direction.N with a layer N >= 1");
     if (t.type != GgmlType::F32) fail(path, what + ": type " + ggml_type_name(t.type) + ", expected F32");
     if (t.ne.size() != 1) fail(path, what + ": " + std::to_string(t.ne.size()) + " dimensions, expected 1");
+    if (t.numel() == 0) fail(path, what + ": no values (a direction cannot be empty)");
     if (t.numel() != n_embd)
       fail(path, what + ": " + std::to_string(t.numel()) + " values, but " + in_quotes(file->tensors().front().name) +
                      " has " + std::to_string(n_embd));

@@ -1128,6 +1128,16 @@ struct Tokenizer::Impl {
     }
   }
 
+  // The post-processor names its special tokens by id; an id no token has
+  // would reach the model's embedding as an index past its rows.
+  void check_template_ids(const std::string& file) const {
+    for (const Template& steps : templates)
+      for (const TemplateItem& item : steps)
+        for (int64_t id : item.ids)
+          if (!added_of_id.count(id) && !model->token_of(id))
+            fail(file, "post_processor: special token id " + std::to_string(id) + " is not a token of this tokenizer");
+  }
+
   // BOS/EOS from tokenizer_config.json beside the file when it names them,
   // else the template's leading special token, else the usual token names.
   void find_bos_eos(const std::string& tokenizer_file) {
@@ -1268,6 +1278,7 @@ std::unique_ptr<Tokenizer::Impl> impl_from_json(const json& config, const std::s
     impl->decoder = make_decoder(config.value("decoder", json()), path);
     add_post_processor(config.value("post_processor", json()), path, impl->templates);
     impl->add_tokens(config.value("added_tokens", json::array()), path);
+    impl->check_template_ids(path);
   } catch (const json::exception& e) {
     fail(path, std::string("malformed tokenizer (") + e.what() + ")");
   }

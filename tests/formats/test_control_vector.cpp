@@ -179,6 +179,7 @@ TEST(ControlVector, HostileFilesGiveOneClearError) {
   expect_error(matrix, "tensor 'direction.1': 2 dimensions, expected 1");
 
   expect_error(hostile({"direction.1", "direction.2"}, {8, 7}), "tensor 'direction.2': 7 values, but 'direction.1' has 8");
+  expect_error(hostile({"direction.1", "direction.2"}, {0, 0}), "tensor 'direction.1': no values (a direction cannot be empty)");
 
   // Truncated: a valid file cut short inside the tensor data.
   std::string bytes = control_vector_bytes(glassbox_written(), "test");

@@ -268,6 +268,18 @@ TEST(Tokenizer, VocabSizeIsOnePastTheLargestIdWhenIdsHaveGaps) {
   for (int64_t id : tokenizer->encode("ab")) EXPECT_LT(id, tokenizer->vocab_size());
 }
 
+// Found by fuzz_tokenizer_json: a template whose special token id no token
+// has would hand the model an index past its embedding.
+TEST(TokenizerErrors, ATemplateIdThatIsNoTokenIsRefused) {
+  test::TempDir dir;
+  const std::string path = dir.file("tokenizer.json");
+  write_file(path, R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []},
+    "post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}],
+                       "special_tokens": {"<s>": {"id": "<s>", "ids": [2], "tokens": ["<s>"]}}}})");
+  EXPECT_EQ(error_of([&] { Tokenizer::from_tokenizer_json(path); }),
+            path + ": post_processor: special token id 2 is not a token of this tokenizer");
+}
+
 TEST(TokenizerErrors, UnsupportedComponentsAreNamed) {
   test::TempDir dir;
   const std::string path = dir.file("tokenizer.json");

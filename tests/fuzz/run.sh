@@ -9,6 +9,9 @@
 # invariant, a hang past 10 s, more than 2 GB of memory) leaves the input in
 # build-fuzz/findings/ and its log in build-fuzz/logs/, and makes the exit
 # status non-zero. FUZZ_JOBS=N runs N fuzzers at a time (default 1).
+# FUZZ_SEED=N fixes libFuzzer's random seed, so that a run explores the same
+# inputs in the same order each time (CI does; a finding there reproduces); by
+# default each run draws a new seed and goes where earlier runs did not.
 # To reproduce a finding: build-fuzz/tests/fuzz/fuzz_<name> build-fuzz/findings/<name>-crash-...
 # Fix it in the parser and add its minimized input (fuzz_<name> -minimize_crash=1
 # -runs=10000 FILE) as a regression test in tests/formats.
@@ -46,7 +49,7 @@ run_one() {
   mkdir -p "$build/corpus/$name"
   local status=0
   "$build/tests/fuzz/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/findings/$name-" \
+    -print_final_stats=1 -artifact_prefix="$build/findings/$name-" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
     "$build/corpus/$name" "$repo/tests/fuzz/corpus/$name" >"$log" 2>&1 || status=$?
   local executions coverage result
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
