@@ -160,6 +160,13 @@ const std::vector<Plot>& SharedPlots::empty_plots() {
   return none;
 }
 
+PlotRef SharedPlots::share(const Plot& plot) const {
+  const std::vector<Plot>& plots = get();
+  if (plots.empty() || &plot < plots.data() || &plot >= plots.data() + plots.size())
+    throw std::logic_error("SharedPlots::share: the plot is not one of these plots");
+  return std::shared_ptr<const Plot>(plots_, &plot);  // aliasing: keeps the whole run alive
+}
+
 std::vector<Plot> read_plots(const h5::Reader& file, const std::string& root) {
   std::vector<Plot> plots;
   if (!file.exists(root)) return plots;

@@ -44,6 +44,19 @@ struct Plot {
   float at(int64_t i, int64_t j) const { return data[static_cast<size_t>(i * shape.back() + j)]; }
 };
 
+// One plot as a view holds it: shared with its run (SharedPlots::share), or
+// made for that view alone from a Plot value.
+class PlotRef {
+ public:
+  PlotRef(Plot plot) : plot_(std::make_shared<const Plot>(std::move(plot))) {}
+  PlotRef(std::shared_ptr<const Plot> plot) : plot_(std::move(plot)) {}
+  const Plot& operator*() const { return *plot_; }
+  const Plot* operator->() const { return plot_.get(); }
+
+ private:
+  std::shared_ptr<const Plot> plot_;
+};
+
 // The plots of one run, shared rather than copied: a window shows, saves and
 // autosaves them while it goes on, a run's plots can be gigabytes (the attention
 // patterns of a long prompt), and they never change once made.
@@ -61,6 +74,8 @@ class SharedPlots {
   bool empty() const { return get().empty(); }
   const Plot& operator[](size_t i) const { return get()[i]; }
   const Plot& front() const { return get().front(); }
+  // `plot`, one of these plots, held for as long as the reference lives.
+  PlotRef share(const Plot& plot) const;
 
  private:
   static const std::vector<Plot>& empty_plots();

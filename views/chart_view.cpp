@@ -63,9 +63,9 @@ QValueAxis* value_axis(double low, double high, const QString& title) {
 
 }  // namespace
 
-ChartPlotView::ChartPlotView(const Plot& plot, QWidget* parent)
-    : PlotView(plot, parent), chart_(new QChart), chart_view_(new QChartView(chart_, this)) {
-  chart_->setTitle(html(plot.title));
+ChartPlotView::ChartPlotView(PlotRef plot, QWidget* parent)
+    : PlotView(std::move(plot), parent), chart_(new QChart), chart_view_(new QChartView(chart_, this)) {
+  chart_->setTitle(html(this->plot().title));
   chart_->setAnimationOptions(QChart::NoAnimation);
   chart_->setMargins(QMargins(4, 4, 4, 4));
   chart_->legend()->setVisible(series_count() > 1);
@@ -142,8 +142,8 @@ void ChartPlotView::show_read_out(const QString& text) {
   emit hovered(text);
 }
 
-LineChartView::LineChartView(const Plot& plot, QWidget* parent) : ChartPlotView(plot, parent) {
-  if (plot.kind == "histogram")
+LineChartView::LineChartView(PlotRef plot, QWidget* parent) : ChartPlotView(std::move(plot), parent) {
+  if (this->plot().kind == "histogram")
     build_histogram();
   else
     build_lines();
@@ -263,7 +263,7 @@ void LineChartView::build_histogram() {
   });
 }
 
-BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(plot, parent) {
+BarChartView::BarChartView(PlotRef plot, QWidget* parent) : ChartPlotView(std::move(plot), parent) {
   const int64_t n = point_count();
   auto* bars = new QBarSeries;
   double low = 0, high = 0;  // bars grow from zero
@@ -280,9 +280,9 @@ BarChartView::BarChartView(const Plot& plot, QWidget* parent) : ChartPlotView(pl
 
   // Bars stand at 0..n-1 on a category axis, so that its labels can be thinned.
   QStringList categories;
-  for (int64_t i = 0; i < n; ++i) categories << axis_text(plot.x, i);
+  for (int64_t i = 0; i < n; ++i) categories << axis_text(this->plot().x, i);
   QCategoryAxis* x_axis = label_axis(categories);
-  x_axis->setTitleText(html(plot.x_label));
+  x_axis->setTitleText(html(this->plot().x_label));
   QValueAxis* y_axis = value_axis(low, high, y_title());
   chart()->addAxis(x_axis, Qt::AlignBottom);
   chart()->addAxis(y_axis, Qt::AlignLeft);

@@ -27,7 +27,7 @@ class ChartPlotView : public PlotView {
   bool x_tick_labels_fit() const;
 
  protected:
-  ChartPlotView(const Plot& plot, QWidget* parent);
+  ChartPlotView(PlotRef plot, QWidget* parent);
   // Rows of the data as series: [x] is one series, [series, x] several.
   int series_count() const;
   QString series_name(int s) const;
@@ -53,7 +53,7 @@ class LineChartView : public ChartPlotView {
   Q_OBJECT
 
  public:
-  LineChartView(const Plot& plot, QWidget* parent = nullptr);
+  LineChartView(PlotRef plot, QWidget* parent = nullptr);
 
  private:
   void build_lines();
@@ -67,7 +67,7 @@ class BarChartView : public ChartPlotView {
   Q_OBJECT
 
  public:
-  BarChartView(const Plot& plot, QWidget* parent = nullptr);
+  BarChartView(PlotRef plot, QWidget* parent = nullptr);
 };
 
 }  // namespace glassbox::views

@@ -36,11 +36,12 @@ int label_step(double cell_extent, int label_extent) {
 
 }  // namespace
 
-HeatmapView::HeatmapView(const Plot& plot, QWidget* parent)
-    : HeatmapView(plot, ColorScale::for_values(plot.data), parent) {}
+HeatmapView::HeatmapView(PlotRef plot, QWidget* parent)
+    : HeatmapView(plot, ColorScale::for_values(plot->data), parent) {}
 
-HeatmapView::HeatmapView(const Plot& plot, const ColorScale& scale, QWidget* parent)
-    : PlotView(plot, parent), given_scale_(scale), scale_(scale) {
+HeatmapView::HeatmapView(PlotRef plot_ref, const ColorScale& scale, QWidget* parent)
+    : PlotView(std::move(plot_ref), parent), given_scale_(scale), scale_(scale) {
+  const Plot& plot = this->plot();
   if (plot.shape.size() == 2) {
     rows_ = static_cast<int>(plot.shape[0]);
     columns_ = static_cast<int>(plot.shape[1]);

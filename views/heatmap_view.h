@@ -20,9 +20,9 @@ class HeatmapView : public PlotView {
   Q_OBJECT
 
  public:
-  HeatmapView(const Plot& plot, QWidget* parent = nullptr);
+  HeatmapView(PlotRef plot, QWidget* parent = nullptr);
   // With a given colour scale, so that several heatmaps share one.
-  HeatmapView(const Plot& plot, const ColorScale& scale, QWidget* parent = nullptr);
+  HeatmapView(PlotRef plot, const ColorScale& scale, QWidget* parent = nullptr);
 
   int rows() const { return rows_; }
   int columns() const { return columns_; }

@@ -26,7 +26,7 @@
 
 namespace glassbox::views {
 
-PlotView::PlotView(Plot plot, QWidget* parent) : QWidget(parent), plot_(std::move(plot)) {}
+PlotView::PlotView(PlotRef plot, QWidget* parent) : QWidget(parent), plot_(std::move(plot)) {}
 
 void PlotView::add_view_actions(QMenu&) {}
 
@@ -53,9 +53,9 @@ void PlotView::show_context_menu(const QPoint& global_pos) {
 }
 
 QString PlotView::values_tsv() const {
-  const int rows = plot_.shape.size() == 2 ? static_cast<int>(plot_.shape[0]) : 1;
-  const int columns = plot_.shape.empty() ? 0 : static_cast<int>(plot_.shape.back());
-  return plot_tsv(plot_, 0, rows, 0, columns);
+  const int rows = plot().shape.size() == 2 ? static_cast<int>(plot().shape[0]) : 1;
+  const int columns = plot().shape.empty() ? 0 : static_cast<int>(plot().shape.back());
+  return plot_tsv(plot(), 0, rows, 0, columns);
 }
 
 void PlotView::export_with_dialog(const QString& format) {
@@ -63,7 +63,7 @@ void PlotView::export_with_dialog(const QString& format) {
   // The folder of the last export, across plots and runs of the app.
   QSettings settings;
   const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export plot"), remembered_path("export", QString::fromStdString(plot_.name) + "." + format, QDir::homePath()),
+      this, tr("Export plot"), remembered_path("export", QString::fromStdString(plot().name) + "." + format, QDir::homePath()),
       filter);
   if (path.isEmpty()) return;
   remember_folder("export", path);
@@ -77,13 +77,13 @@ void PlotView::export_with_dialog(const QString& format) {
   }
   try {
     if (format == "h5")
-      export_hdf5(path, {plot_}, meta_);
+      export_hdf5(path, {plot()}, meta_);
     else if (format == "png")
       export_png(*this, path, scale);
     else if (format == "pdf")
-      export_pdf(*this, path, QString::fromStdString(plot_.title));
+      export_pdf(*this, path, QString::fromStdString(plot().title));
     else
-      export_svg(*this, path, QString::fromStdString(plot_.title));
+      export_svg(*this, path, QString::fromStdString(plot().title));
   } catch (const std::exception& e) {
     QMessageBox::warning(this, tr("Export failed"), QString::fromStdString(e.what()));
   }
@@ -93,16 +93,17 @@ namespace {
 constexpr int64_t kMaxBars = 240;
 }
 
-PlotView* make_plot_view(const Plot& plot, QWidget* parent) {
-  if (plot.kind == "heatmap") return new HeatmapView(plot, parent);
-  if (plot.kind == "line" || plot.kind == "histogram") return new LineChartView(plot, parent);
+PlotView* make_plot_view(PlotRef plot, QWidget* parent) {
+  const std::string& kind = plot->kind;
+  if (kind == "heatmap") return new HeatmapView(std::move(plot), parent);
+  if (kind == "line" || kind == "histogram") return new LineChartView(std::move(plot), parent);
   // Hundreds of bars are each under a pixel wide: a line shows them.
-  if (plot.kind == "bar")
-    return plot.shape.back() * (plot.shape.size() == 2 ? plot.shape[0] : 1) > kMaxBars
-               ? static_cast<PlotView*>(new LineChartView(plot, parent))
-               : new BarChartView(plot, parent);
-  if (plot.kind == "table") return new TableView(plot, parent);
-  fail("plot '" + plot.name + "'", "no view for kind '" + plot.kind + "'");
+  if (kind == "bar")
+    return plot->shape.back() * (plot->shape.size() == 2 ? plot->shape[0] : 1) > kMaxBars
+               ? static_cast<PlotView*>(new LineChartView(std::move(plot), parent))
+               : new BarChartView(std::move(plot), parent);
+  if (kind == "table") return new TableView(std::move(plot), parent);
+  fail("plot '" + plot->name + "'", "no view for kind '" + kind + "'");
 }
 
 void export_hdf5(const QString& path, const std::vector<Plot>& plots, const PlotMeta& meta) {

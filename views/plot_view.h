@@ -14,9 +14,9 @@ class PlotView : public QWidget {
   Q_OBJECT
 
  public:
-  PlotView(Plot plot, QWidget* parent);
+  PlotView(PlotRef plot, QWidget* parent);
 
-  const Plot& plot() const { return plot_; }
+  const Plot& plot() const { return *plot_; }
   const PlotMeta& meta() const { return meta_; }
   // Provenance written with HDF5 exports (probe, parameters, model).
   void set_meta(PlotMeta meta) { meta_ = std::move(meta); }
@@ -47,13 +47,13 @@ class PlotView : public QWidget {
  private:
   void export_with_dialog(const QString& format);
 
-  Plot plot_;
+  PlotRef plot_;
   PlotMeta meta_;
 };
 
 // The view that fits the plot's kind: HeatmapView, LineChartView (line,
 // histogram, and bar plots of more bars than can be seen apart), BarChartView or TableView.
-PlotView* make_plot_view(const Plot& plot, QWidget* parent = nullptr);
+PlotView* make_plot_view(PlotRef plot, QWidget* parent = nullptr);
 
 // Exports; each throws glassbox::Error naming the file when it cannot write it.
 void export_hdf5(const QString& path, const std::vector<Plot>& plots, const PlotMeta& meta);

@@ -50,7 +50,7 @@ class PlotTableModel : public QAbstractTableModel {
 
 }  // namespace
 
-TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent), table_(new QTableView(this)) {
+TableView::TableView(PlotRef plot, QWidget* parent) : PlotView(std::move(plot), parent), table_(new QTableView(this)) {
   auto* sorted = new QSortFilterProxyModel(this);
   sorted->setSourceModel(new PlotTableModel(this->plot(), this));
   sorted->setSortRole(Qt::UserRole);
@@ -68,8 +68,8 @@ TableView::TableView(const Plot& plot, QWidget* parent) : PlotView(plot, parent)
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  if (!plot.title.empty()) {
-    auto* title = new QLabel(QString::fromStdString(plot.title), this);
+  if (!this->plot().title.empty()) {
+    auto* title = new QLabel(QString::fromStdString(this->plot().title), this);
     QFont bold = title->font();
     bold.setBold(true);
     title->setFont(bold);

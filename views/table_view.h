@@ -12,7 +12,7 @@ class TableView : public PlotView {
   Q_OBJECT
 
  public:
-  TableView(const Plot& plot, QWidget* parent = nullptr);
+  TableView(PlotRef plot, QWidget* parent = nullptr);
   QTableView* table() const { return table_; }
   // The selected cells (every cell when none are), tab-separated with their row and column labels.
   QString values_tsv() const override;

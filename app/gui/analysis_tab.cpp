@@ -88,7 +88,7 @@ void AnalysisTab::set_history(const QStringList& runs, int shown) {
 views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
   views::PlotView* view = nullptr;
   if (HeadGridView::shows_heads(plot)) {
-    auto* grid = new HeadGridView(plot, head_links_, parent);
+    auto* grid = new HeadGridView(plots_.share(plot), head_links_, parent);
     connect(grid, &HeadGridView::ablate_requested, this, &AnalysisTab::ablate_head_requested);
     connect(grid, &HeadGridView::link_requested, this, [this](const probes::HeadRef& head, const HeadLink& link) {
       // Attention heads holds every pattern: show it here rather than in the Attention tab.
@@ -99,7 +99,7 @@ views::PlotView* AnalysisTab::add_view(const Plot& plot, QWidget* parent) {
     });
     view = grid;
   } else {
-    view = views::make_plot_view(plot, parent);
+    view = views::make_plot_view(plots_.share(plot), parent);
   }
   if (auto* heatmap = qobject_cast<views::HeatmapView*>(view)) {
     const auto kept = scale_options_.find(plot.name);

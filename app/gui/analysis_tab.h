@@ -78,6 +78,7 @@ class AnalysisTab : public QWidget {
   void head_link_requested(const probes::HeadRef& head, const HeadLink& link);
 
  private:
+  // A view of `plot`, one of plots_, which it shares rather than copies.
   views::PlotView* add_view(const Plot& plot, QWidget* parent);
   void set_content(QWidget* content);  // replaces the plots or message shown
   // Pages side by side when few, else behind a selector.

@@ -22,8 +22,8 @@ std::optional<probes::HeadRef> parse_label(const std::string& label) {
 
 }  // namespace
 
-HeadGridView::HeadGridView(const Plot& plot, std::vector<HeadLink> links, QWidget* parent)
-    : HeatmapView(plot, parent), links_(std::move(links)) {
+HeadGridView::HeadGridView(PlotRef plot, std::vector<HeadLink> links, QWidget* parent)
+    : HeatmapView(std::move(plot), parent), links_(std::move(links)) {
   connect(this, &HeatmapView::cell_clicked, this, [this](int row, int column) {
     if (ctrl_click_)
       emit ablate_requested(head_at(row, column));

@@ -28,7 +28,7 @@ class HeadGridView : public views::HeatmapView {
 
  public:
   // links: the first is what a click opens (the attention pattern).
-  HeadGridView(const Plot& plot, std::vector<HeadLink> links, QWidget* parent = nullptr);
+  HeadGridView(PlotRef plot, std::vector<HeadLink> links, QWidget* parent = nullptr);
   // A layer × head grid: a heatmap with numeric "layer" rows and "head" columns.
   static bool is_layer_head_grid(const Plot& plot);
   // A head × head grid: a heatmap whose row and column labels all name heads ("L3H2").
