@@ -315,7 +315,7 @@ at::Tensor HookContext::operator()(Hook h, int layer, at::Tensor x, int64_t seq_
   if (f & 2) {
     for (const Edit* e : edits_[i]) x = apply_edit(*e, spec(h), std::move(x), seq_offset);
   }
-  if (f & 1) cache_->put(hook_name(h, layer), x.detach());
+  if (f & 1) cache_->put(hook_name(h, layer), capture_device_ ? x.detach().to(*capture_device_) : x.detach());
   if (f & 4) observer_(h, layer, x);
   return next_ ? (*next_)(h, layer, std::move(x), seq_offset) : x;
 }

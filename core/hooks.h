@@ -3,10 +3,12 @@
 // (write hooks). A forward pass calls every hook point; with no capture and no
 // edits the call is a null-pointer test.
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -140,6 +142,8 @@ class HookContext {
   // Captures and/or edits `x` (batch first). `seq_offset` is the absolute
   // position of x's first token (non-zero when decoding with a KV cache).
   at::Tensor operator()(Hook h, int layer, at::Tensor x, int64_t seq_offset = 0);
+  // Captured activations are moved to `device` (a model split across devices keeps them together).
+  void capture_to(c10::Device device) { capture_device_ = device; }
   bool wants(Hook h, int layer) const { return flags_[slot(h, layer)] != 0 || (next_ && next_->wants(h, layer)); }
   // Hands each activation on to `next` after this context's edits (the active
   // edits run first, then the caller's own hooks see and may change the result).
@@ -153,6 +157,7 @@ class HookContext {
   ActivationCache* cache_;
   Observer observer_;
   HookContext* next_ = nullptr;
+  std::optional<c10::Device> capture_device_;
 };
 
 // Edits every forward pass on this thread applies while the scope lives: the

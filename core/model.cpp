@@ -11,6 +11,7 @@
 #include "core/arch/family.h"
 #include "core/error.h"
 #include "core/gguf.h"
+#include "core/layer_split.h"
 #include "core/numerical_faults.h"
 #include "core/progress.h"
 #include "core/tokenizer.h"
@@ -119,6 +120,10 @@ ForwardResult Model::forward(const ForwardArgs& args) const {
   return result;
 }
 
+void Model::place_layers(const std::vector<std::string>&) {
+  fail(dir_, "a " + info_.family + " model cannot be split across devices (only transformers are)");
+}
+
 RunResult Model::run(const std::vector<int64_t>& tokens, const RunOptions& options) const {
   c10::InferenceMode inference;
   RunResult result;
@@ -190,7 +195,11 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
     fail(path, fs::exists(path) ? "not a model: expected a Hugging Face model folder or a .gguf file"
                                 : "not a model folder (no such directory)");
   }
-  const c10::Device device = parse_device(options.device);
+  const std::vector<std::string> devices = device_list(options.device);
+  for (const std::string& name : devices) parse_device(name);  // every one named checked before any loading
+  const c10::Device device = parse_device(devices.front());
+  // Split: loaded as on one CPU, then each block moved to its device.
+  const c10::Device load_device = devices.size() > 1 ? c10::Device(c10::kCPU) : device;
   const c10::ScalarType dtype = parse_dtype(options.dtype);
   std::shared_ptr<GgufFile> gguf_file;
   ModelFolder folder;
@@ -203,7 +212,7 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
   if (gguf) {
     gguf_file = GgufFile::open(path);
     gguf_tokenizer = std::async(std::launch::async, [file = gguf_file] { return Tokenizer::from_gguf(*file); });
-    folder = gguf_model_folder(*gguf_file, device, dtype, weights_dtype);
+    folder = gguf_model_folder(*gguf_file, load_device, dtype, weights_dtype);
     family = &find_family(folder);
   } else {
     folder = open_hf_folder(path);
@@ -211,12 +220,13 @@ std::unique_ptr<Model> load_model(const std::string& path, const LoadOptions& op
     folder.checkpoint = Checkpoint::open_dir(path);
     weights_dtype = dtype_name(folder.checkpoint.get(folder.checkpoint.names().front()).dtype);
   }
-  folder.device = device;
+  folder.device = load_device;
   folder.dtype = dtype;
 
   std::unique_ptr<Model> model = family->load(folder);
   model->dir_ = path;
-  model->device_ = device;
+  model->device_ = load_device;
+  if (devices.size() > 1) model->place_layers(devices);
   model->dtype_ = dtype;
   model->info_.weights_dtype = weights_dtype;
   model->info_.format = gguf ? "gguf" : "safetensors";

@@ -19,7 +19,7 @@ class Tokenizer;
 struct Progress;
 
 struct LoadOptions {
-  std::string device = "cpu";     // "cpu" or "cuda[:N]"
+  std::string device = "cpu";     // "cpu", "cuda[:N]", or several ("cuda:0,cuda:1": split by layers)
   std::string dtype = "float32";  // compute dtype: float32 or bfloat16
 };
 
@@ -83,6 +83,8 @@ class Model {
 
  protected:
   virtual ForwardResult compute_forward(const ForwardArgs& args) const = 0;
+  // Places the blocks on several devices (core/layer_split.h); Error for models that cannot be split.
+  virtual void place_layers(const std::vector<std::string>& devices);
   friend std::unique_ptr<Model> load_model(const std::string& path, const struct LoadOptions& options);
   ModelInfo info_;
   std::string dir_;

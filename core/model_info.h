@@ -23,6 +23,7 @@ struct ModelInfo {
   std::string format;         // safetensors | gguf
   std::string config_json;    // config.json (GGUF: the equivalent built from its metadata)
   std::vector<std::string> nonfinite_weights;  // tensors holding NaN or Inf, as the file names them
+  std::vector<std::string> block_devices;      // per block, when split across devices (else empty)
   std::vector<std::string> hook_names;
 };
 

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "core/layer_split.h"
 #include "core/progress.h"
 
 namespace glassbox {
@@ -31,6 +32,16 @@ void expect_optional(const at::Tensor& t, std::vector<int64_t> shape, const std:
 }
 
 }  // namespace
+
+std::vector<at::Tensor*> LayerWeights::tensors() {
+  return {&ln1_w, &ln1_b, &ln2_w, &ln2_b, &W_Q, &b_Q, &W_K, &b_K, &W_V,
+          &b_V,   &W_O,   &b_O,   &W_in,  &b_in, &W_gate, &W_out, &b_out};
+}
+
+std::vector<const at::Tensor*> LayerWeights::tensors() const {
+  std::vector<at::Tensor*> all = const_cast<LayerWeights*>(this)->tensors();
+  return {all.begin(), all.end()};
+}
 
 Transformer::Transformer(TransformerConfig config, TransformerWeights weights, const std::string& source)
     : cfg_(std::move(config)), w_(std::move(weights)) {
@@ -99,6 +110,26 @@ Transformer::Transformer(TransformerConfig config, TransformerWeights weights, c
     }
     inv_freq_ = at::tensor(inv, at::kDouble);
   }
+  fuse_projections();
+}
+
+// At short prompts three small GEMMs cost more than one of their total width.
+// W_Q, W_K and W_V become views of the fused matrix, so it costs no memory.
+// Weights being trained stay the optimiser's own tensors, unfused.
+void Transformer::fuse_projections() {
+  const int64_t Hq = int64_t(cfg_.n_heads) * cfg_.d_head, Hkv = int64_t(cfg_.n_kv_heads) * cfg_.d_head;
+  for (LayerWeights& lw : w_.layers) {
+    if (lw.W_Q.requires_grad()) continue;
+    lw.W_QKV = at::cat({lw.W_Q, lw.W_K, lw.W_V}, 1);
+    lw.W_Q = lw.W_QKV.narrow(1, 0, Hq);
+    lw.W_K = lw.W_QKV.narrow(1, Hq, Hkv);
+    lw.W_V = lw.W_QKV.narrow(1, Hq + Hkv, Hkv);
+    const auto bias_or_zero = [&](const at::Tensor& b, int64_t n) { return b.defined() ? b : at::zeros({n}, lw.W_QKV.options()); };
+    lw.b_QKV = lw.b_Q.defined() || lw.b_K.defined() || lw.b_V.defined()
+                   ? at::cat({bias_or_zero(lw.b_Q, Hq), bias_or_zero(lw.b_K, Hkv), bias_or_zero(lw.b_V, Hkv)})
+                   : at::Tensor();
+    lw.W_gate_in = cfg_.gated_mlp ? at::cat({lw.W_gate, lw.W_in}, 1) : at::Tensor();
+  }
 }
 
 void Transformer::describe(const std::string& family, const std::string& model_type) {
@@ -124,12 +155,8 @@ void Transformer::describe(const std::string& family, const std::string& model_t
 
   int64_t n = w_.W_E.numel() + (w_.W_pos.defined() ? w_.W_pos.numel() : 0);
   auto count = [&n](const at::Tensor& t) { n += t.defined() ? t.numel() : 0; };
-  for (const auto& lw : w_.layers) {
-    for (const auto* t : {&lw.ln1_w, &lw.ln1_b, &lw.ln2_w, &lw.ln2_b, &lw.W_Q, &lw.b_Q, &lw.W_K, &lw.b_K, &lw.W_V,
-                          &lw.b_V, &lw.W_O, &lw.b_O, &lw.W_in, &lw.b_in, &lw.W_gate, &lw.W_out, &lw.b_out}) {
-      count(*t);
-    }
-  }
+  for (const auto& lw : w_.layers)
+    for (const at::Tensor* t : lw.tensors()) count(*t);
   count(w_.ln_final_w);
   count(w_.ln_final_b);
   count(w_.b_U);
@@ -151,17 +178,45 @@ void Transformer::describe(const std::string& family, const std::string& model_t
   info_.hook_names.push_back(hook_name(Hook::ln_final_normalized, 0));
 }
 
+at::Tensor Transformer::on_first_device(const at::Tensor& t) const {
+  return block_devices_.empty() ? t : t.to(device_);
+}
+
+// On the first device, so that analyses combine heads of any layers.
 at::Tensor Transformer::W_Q(int l) const {
-  return w_.layers.at(l).W_Q.view({cfg_.d_model, cfg_.n_heads, cfg_.d_head}).permute({1, 0, 2});
+  return on_first_device(w_.layers.at(l).W_Q).view({cfg_.d_model, cfg_.n_heads, cfg_.d_head}).permute({1, 0, 2});
 }
 at::Tensor Transformer::W_K(int l) const {
-  return w_.layers.at(l).W_K.view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
+  return on_first_device(w_.layers.at(l).W_K).view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
 }
 at::Tensor Transformer::W_V(int l) const {
-  return w_.layers.at(l).W_V.view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
+  return on_first_device(w_.layers.at(l).W_V).view({cfg_.d_model, cfg_.n_kv_heads, cfg_.d_head}).permute({1, 0, 2});
 }
 at::Tensor Transformer::W_O(int l) const {
-  return w_.layers.at(l).W_O.view({cfg_.n_heads, cfg_.d_head, cfg_.d_model});
+  return on_first_device(w_.layers.at(l).W_O).view({cfg_.n_heads, cfg_.d_head, cfg_.d_model});
+}
+
+void Transformer::place_layers(const std::vector<std::string>& names) {
+  const LayerSplit split = split_layers(cfg_.n_layers, names);
+  std::vector<c10::Device> devices;
+  for (const std::string& name : names) devices.push_back(parse_device(name));
+  const auto move = [](at::Tensor& t, c10::Device device) {
+    if (t.defined()) t = t.to(device);
+  };
+  // Layer by layer, so that no device ever holds more than its share.
+  block_devices_.clear();
+  info_.block_devices.clear();
+  for (int l = 0; l < cfg_.n_layers; ++l) {
+    const int d = split.block_device.at(static_cast<size_t>(l));
+    block_devices_.push_back(devices[d]);
+    info_.block_devices.push_back(split.devices[d]);
+    for (at::Tensor* t : w_.layers[l].tensors()) move(*t, devices[d]);
+  }
+  move(w_.W_E, devices.front());
+  move(w_.W_pos, devices.front());
+  for (at::Tensor* t : {&w_.ln_final_w, &w_.ln_final_b, &w_.W_U, &w_.b_U}) move(*t, devices.back());
+  device_ = devices.front();
+  fuse_projections();  // again, on each block's device
 }
 
 namespace {
@@ -236,15 +291,18 @@ constexpr int64_t kAttentionBlockBytes = int64_t{8} << 20;
 }  // namespace
 
 at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, int l, KVCache* kv,
-                                  HookContext* hooks, int64_t offset) const {
+                                  HookContext* hooks, int64_t offset, const Rotary& rotary) const {
   const int64_t B = x.size(0), T = x.size(1), H = cfg_.n_heads, Hkv = cfg_.n_kv_heads, dh = cfg_.d_head;
-  at::Tensor q = hook(hooks, Hook::q, l, linear(x, lw.W_Q, lw.b_Q).view({B, T, H, dh}), offset);
-  at::Tensor k = hook(hooks, Hook::k, l, linear(x, lw.W_K, lw.b_K).view({B, T, Hkv, dh}), offset);
-  at::Tensor v = hook(hooks, Hook::v, l, linear(x, lw.W_V, lw.b_V).view({B, T, Hkv, dh}), offset);
+  const at::Tensor qkv = lw.W_QKV.defined() ? linear(x, lw.W_QKV, lw.b_QKV)
+                                            : at::cat({linear(x, lw.W_Q, lw.b_Q), linear(x, lw.W_K, lw.b_K),
+                                                       linear(x, lw.W_V, lw.b_V)}, -1);
+  at::Tensor q = hook(hooks, Hook::q, l, qkv.narrow(-1, 0, H * dh).view({B, T, H, dh}), offset);
+  at::Tensor k = hook(hooks, Hook::k, l, qkv.narrow(-1, H * dh, Hkv * dh).view({B, T, Hkv, dh}), offset);
+  at::Tensor v = hook(hooks, Hook::v, l, qkv.narrow(-1, (H + Hkv) * dh, Hkv * dh).view({B, T, Hkv, dh}), offset);
   if (cfg_.rotary_dim > 0) {
-    at::Tensor cos = rotary_tables(offset, T, true).to(x.device()), sin = rotary_tables(offset, T, false).to(x.device());
-    q = hook(hooks, Hook::rot_q, l, apply_rotary(q, cos, sin, cfg_.rotary_dim), offset);
-    k = hook(hooks, Hook::rot_k, l, apply_rotary(k, cos, sin, cfg_.rotary_dim), offset);
+    const auto& [cos, sin] = rotary;
+    q = hook(hooks, Hook::rot_q, l, apply_rotary(q, cos.to(x.device()), sin.to(x.device()), cfg_.rotary_dim), offset);
+    k = hook(hooks, Hook::rot_k, l, apply_rotary(k, cos.to(x.device()), sin.to(x.device()), cfg_.rotary_dim), offset);
   }
   at::Tensor qh = q.transpose(1, 2), kh = k.transpose(1, 2), vh = v.transpose(1, 2);  // [B, H, T, dh]
   if (kv) {
@@ -316,8 +374,12 @@ at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x, int l, 
   };
   at::Tensor post;
   if (cfg_.gated_mlp) {
-    at::Tensor pre = hook(hooks, Hook::mlp_pre, l, at::matmul(x, lw.W_gate), offset);
-    at::Tensor pre_linear = hook(hooks, Hook::mlp_pre_linear, l, linear(x, lw.W_in, lw.b_in), offset);
+    const at::Tensor gate_in = lw.W_gate_in.defined() ? at::matmul(x, lw.W_gate_in)
+                                                      : at::cat({at::matmul(x, lw.W_gate), at::matmul(x, lw.W_in)}, -1);
+    const int64_t d_mlp = cfg_.d_mlp;
+    at::Tensor pre = hook(hooks, Hook::mlp_pre, l, gate_in.narrow(-1, 0, d_mlp), offset);
+    at::Tensor in = gate_in.narrow(-1, d_mlp, d_mlp);
+    at::Tensor pre_linear = hook(hooks, Hook::mlp_pre_linear, l, lw.b_in.defined() ? in + lw.b_in : in, offset);
     post = act(pre) * pre_linear;
   } else {
     post = act(hook(hooks, Hook::mlp_pre, l, linear(x, lw.W_in, lw.b_in), offset));
@@ -380,11 +442,20 @@ ForwardResult Transformer::compute_forward(const ForwardArgs& a) const {
     }
     x = a.resid.to(w_.W_E.options());
   }
+  Rotary rotary;
+  if (cfg_.rotary_dim > 0) {
+    rotary.cos = rotary_tables(offset, x.size(1), true).to(x.device());
+    rotary.sin = rotary_tables(offset, x.size(1), false).to(x.device());
+  }
+  const bool split = !block_devices_.empty();
+  // Captures come back to the first device, where analyses combine layers.
+  if (split && a.hooks) a.hooks->capture_to(device_);
   for (int l = a.start_layer; l < stop; ++l) {
     const LayerWeights& lw = w_.layers[l];
+    if (split) x = x.to(block_devices_[l]);
     x = hook(hooks, Hook::resid_pre, l, x, offset);
     at::Tensor ln1 = norm(x, lw.ln1_w, lw.ln1_b, hooks, Hook::ln1_scale, Hook::ln1_normalized, l, offset);
-    at::Tensor attn_out = hook(hooks, Hook::attn_out, l, attention(lw, ln1, l, a.kv, hooks, offset), offset);
+    at::Tensor attn_out = hook(hooks, Hook::attn_out, l, attention(lw, ln1, l, a.kv, hooks, offset, rotary), offset);
     at::Tensor mlp_in;
     if (cfg_.parallel_residual) {
       mlp_in = x;
@@ -405,20 +476,20 @@ ForwardResult Transformer::compute_forward(const ForwardArgs& a) const {
     }
   }
   ForwardResult result;
-  result.resid = x;
+  result.resid = on_first_device(x);
   if (a.logits && stop == cfg_.n_layers) {
     at::Tensor normed = norm(x, w_.ln_final_w, w_.ln_final_b, hooks, Hook::ln_final_scale,
                              Hook::ln_final_normalized, 0, offset);
-    result.logits = linear(normed, w_.W_U, w_.b_U).to(at::kFloat);
+    result.logits = on_first_device(linear(normed, w_.W_U, w_.b_U)).to(at::kFloat);
   }
   return result;
 }
 
 at::Tensor Transformer::unembed_resid(const at::Tensor& resid) const {
-  at::Tensor x = resid.to(w_.W_E.options());
+  at::Tensor x = resid.to(w_.W_U.options());
   at::Tensor normed = norm(x, w_.ln_final_w, w_.ln_final_b, nullptr, Hook::ln_final_scale,
                            Hook::ln_final_normalized, 0, 0);
-  return linear(normed, w_.W_U, w_.b_U).to(at::kFloat);
+  return linear(normed, w_.W_U, w_.b_U).to(resid.device(), at::kFloat);
 }
 
 }  // namespace glassbox

@@ -38,6 +38,14 @@ struct LayerWeights {
   at::Tensor W_in, b_in;    // [d_model, d_mlp]
   at::Tensor W_gate;        // [d_model, d_mlp] (gated MLPs)
   at::Tensor W_out, b_out;  // [d_mlp, d_model]
+
+  std::vector<at::Tensor*> tensors();  // every one of the above, defined or not
+  std::vector<const at::Tensor*> tensors() const;
+
+  // Made from the above (Transformer::fuse_projections), so that one GEMM serves
+  // q, k and v, and one the gate and the input: [d_model, (H + 2 H_kv) d_head] with
+  // W_Q, W_K and W_V views into it, and [d_model, 2 d_mlp] (gated MLPs).
+  at::Tensor W_QKV, b_QKV, W_gate_in;
 };
 
 struct TransformerWeights {
@@ -67,8 +75,14 @@ class Transformer : public Model {
   at::Tensor W_O(int layer) const;  // [H, d_head, d_model]
   int kv_head(int head) const { return head / (cfg_.n_heads / cfg_.n_kv_heads); }
 
-  // ln_final then W_U (+ b_U): logits of residual-stream vectors [..., d_model].
+  // ln_final then W_U (+ b_U): logits of residual-stream vectors [..., d_model], on resid's device.
   at::Tensor unembed_resid(const at::Tensor& resid) const;
+
+  // Moves each block's weights to its device (core/layer_split.h), the embedding to
+  // the first and the final norm and unembedding to the last. The forward pass then
+  // carries the residual stream across; captures, logits and the per-head views above
+  // come back on the first device.
+  void place_layers(const std::vector<std::string>& devices) override;
 
   // Fills the ModelInfo fields that follow from the config.
   void describe(const std::string& family, const std::string& model_type);
@@ -77,14 +91,21 @@ class Transformer : public Model {
   ForwardResult compute_forward(const ForwardArgs& args) const override;
   at::Tensor norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, HookContext* hooks,
                   Hook scale_hook, Hook normalized_hook, int layer, int64_t offset) const;
-  at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, int layer, KVCache* kv,
-                       HookContext* hooks, int64_t offset) const;
+  // Rotary cos and sin of this pass's positions, [T, rotary_dim], made once per pass.
+  struct Rotary {
+    at::Tensor cos, sin;
+  };
+  at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, int layer, KVCache* kv, HookContext* hooks,
+                       int64_t offset, const Rotary& rotary) const;
   at::Tensor mlp(const LayerWeights& lw, const at::Tensor& x, int layer, HookContext* hooks,
                  int64_t offset) const;
   at::Tensor rotary_tables(int64_t offset, int64_t length, bool cosine) const;
+  at::Tensor on_first_device(const at::Tensor& t) const;  // t itself unless split
+  void fuse_projections();
 
   TransformerConfig cfg_;
   TransformerWeights w_;
+  std::vector<c10::Device> block_devices_;  // per block once split; empty on one device
   at::Tensor inv_freq_;  // [rotary_dim/2], float32
 };
 

@@ -215,12 +215,9 @@ TransformerTrainResult train_transformer(const PromptTask& task, const Transform
   TransformerWeights& out = result.weights;
   out.W_E = host(out.W_E), out.W_pos = host(out.W_pos), out.W_U = out.W_E.t();
   out.ln_final_w = host(out.ln_final_w), out.ln_final_b = host(out.ln_final_b);
-  for (LayerWeights& lw : out.layers) {
-    for (at::Tensor* t : {&lw.ln1_w, &lw.ln1_b, &lw.ln2_w, &lw.ln2_b, &lw.W_Q, &lw.b_Q, &lw.W_K, &lw.b_K, &lw.W_V,
-                          &lw.b_V, &lw.W_O, &lw.b_O, &lw.W_in, &lw.b_in, &lw.W_out, &lw.b_out}) {
-      *t = host(*t);
-    }
-  }
+  for (LayerWeights& lw : out.layers)
+    for (at::Tensor* t : lw.tensors())
+      if (t->defined()) *t = host(*t);
   return result;
 }
 

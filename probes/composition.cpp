@@ -203,8 +203,8 @@ SvdInterventionResult svd_intervention(Model& model, const SvdInterventionParams
 
   const FactoredSvd ov = factored_svd(ov_factors(t, h.layer, h.head));
   result.singular_value = ov.S[params.component].item<double>();
-  const at::Tensor v = ov.V.select(1, params.component);  // unit output direction, float64
   const at::Tensor& W_O = t.weights().layers[h.layer].W_O;
+  const at::Tensor v = ov.V.select(1, params.component).to(W_O.device());  // unit output direction, float64
   const at::Tensor head_rows = W_O.narrow(0, int64_t(h.head) * c.d_head, c.d_head).to(at::kDouble);
   at::Tensor edited = W_O.clone();
   edited.narrow(0, int64_t(h.head) * c.d_head, c.d_head)

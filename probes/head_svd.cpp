@@ -108,9 +108,10 @@ HeadSvdResult head_svd(const Model& model, const HeadSvdParams& params, const Pr
   progress.update(0.5, "token read-out");
   const at::Tensor read_sides = at::cat({ov.U.narrow(1, 0, n), qk.U.narrow(1, 0, n), qk.V.narrow(1, 0, n)}, 1);
   const std::vector<at::Tensor> embedded =
-      at::matmul(w.W_E, read_sides.to(w.W_E.options())).t().to(at::kFloat).split(n, 0);
+      at::matmul(w.W_E, read_sides.to(w.W_E.options())).t().to(read_sides.device(), at::kFloat).split(n, 0);
   at::Tensor ov_in = embedded[0], qk_query = embedded[1], qk_key = embedded[2];
-  at::Tensor ov_out = at::matmul(ov.V.narrow(1, 0, n).t().to(w.W_U.options()), w.W_U).to(at::kFloat);
+  at::Tensor ov_out =
+      at::matmul(ov.V.narrow(1, 0, n).t().to(w.W_U.options()), w.W_U).to(read_sides.device(), at::kFloat);
   progress.check();
   fix_signs(ov_out, ov_in);
   fix_signs(qk_query, qk_key);

@@ -23,7 +23,7 @@ at::Tensor Metric::operator()(const at::Tensor& last_logits) const {
 at::Tensor Metric::logit_direction(const Transformer& model) const {
   if (kind != Kind::logit_diff) fail("metric", "only the logit difference is a direction in the residual stream");
   const at::Tensor& W_U = model.weights().W_U;
-  return W_U.select(1, answer) - W_U.select(1, wrong);
+  return (W_U.select(1, answer) - W_U.select(1, wrong)).to(model.device());  // W_U is on the last device when split
 }
 
 std::string Metric::label(const Model& model) const {

@@ -34,6 +34,7 @@ int info(Args& args) {
       {"device", model->device().str()}, {"dtype", model->dtype() == c10::kBFloat16 ? "bfloat16" : "float32"},
       {"tokenizer", model->tokenizer() != nullptr}, {"hook_names", i.hook_names},
   };
+  if (!i.block_devices.empty()) j["block_devices"] = i.block_devices;
   std::cout << j.dump(2) << "\n";
   return 0;
 }
@@ -144,11 +145,11 @@ int run(Args& args) {
   return 0;
 }
 
-const bool registered = register_command("info", "--model PATH [--device cpu|cuda] [--dtype float32|bfloat16]", &info) &&
+const bool registered = register_command("info", "--model PATH [--device cpu|cuda|cuda:0,cuda:1] [--dtype float32|bfloat16]", &info) &&
                         register_command("tokenize", "--model PATH (--text S | --text-file F) [--add-special-tokens]", &tokenize) &&
                         register_command("run",
                                           "--model PATH (--prompt S | --tokens 1,2,3) --out F.h5 [--hooks REGEX] [--stream] "
-                                          "[--memory-budget 25%|SIZE] [--dry-run] [--device cpu|cuda] "
+                                          "[--memory-budget 25%|SIZE] [--dry-run] [--device cpu|cuda|cuda:0,cuda:1] "
                                           "[--dtype float32|bfloat16] [--threads N]",
                                           &run);
 

@@ -1,4 +1,4 @@
-// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--corrupted TEXT] [--edits F.json] [--device cpu|cuda] [--dtype float32|bfloat16]
+// glassbox [MODEL | SESSION.gbx] [--prompt TEXT] [--corrupted TEXT] [--edits F.json] [--device cpu|cuda|cuda:0,cuda:1] [--dtype float32|bfloat16]
 //          [--screenshot DIR [--analyses IDS] [--size WxH] [--save-session F.gbx]]
 // Opens MODEL (a model folder or a .gguf file), a saved session, or the shipped default model. --screenshot renders every
 // analysis of the default (or given) model for a sample prompt, saves
@@ -299,7 +299,7 @@ int main(int argc, char** argv) {
   QCommandLineOption size_option("size", "Window size, WIDTHxHEIGHT (default 1500x940, within the screen).", "WxH");
   QCommandLineOption save_session_option(
       "save-session", "With --screenshot: then save the session to FILE.gbx (timed).", "file");
-  QCommandLineOption device_option("device", "cpu or cuda (default cpu).", "device", "cpu");
+  QCommandLineOption device_option("device", "cpu, cuda, or several devices to split the layers across (cuda:0,cuda:1); default cpu.", "device", "cpu");
   QCommandLineOption dtype_option("dtype", "Compute dtype: float32 or bfloat16 (default float32).", "dtype", "float32");
   parser.addOption(prompt_option);
   parser.addOption(corrupted_option);
