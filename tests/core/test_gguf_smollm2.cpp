@@ -121,6 +121,9 @@ TEST(SmolLM2, IoiPromptPredictsMary) {
 
 // On a long prompt the attention runs in blocks of queries unless the pattern is captured
 // (or fused, with LibTorch 2): both ways give the same logits and the same attention output.
+// The two sum in different orders, and over 30 float32 layers and 1,100 positions the
+// rounding reaches 2.5e-5 on some CPUs (AVX-512 OpenBLAS); a masking or scaling error would
+// be of order 1.
 TEST(SmolLM2, BlockwiseAttentionOnALongPromptEqualsTheFullPattern) {
   const Model* model = smollm2();
   ASSERT_TRUE(model);
@@ -130,9 +133,9 @@ TEST(SmolLM2, BlockwiseAttentionOnALongPromptEqualsTheFullPattern) {
   blockwise.capture = NameFilter("blocks\\.(0|29)\\.attn\\.hook_z");
   full.capture = NameFilter("blocks\\.(0|29)\\.attn\\.hook_(z|pattern)");
   const RunResult a = model->run(tokens, blockwise), b = model->run(tokens, full);
-  EXPECT_LE(relative_error(a.logits, b.logits), 1e-5);
+  EXPECT_LE(relative_error(a.logits, b.logits), 1e-4);
   for (const char* z : {"blocks.0.attn.hook_z", "blocks.29.attn.hook_z"})
-    EXPECT_LE(relative_error(a.cache.get(z), b.cache.get(z)), 1e-5) << z;
+    EXPECT_LE(relative_error(a.cache.get(z), b.cache.get(z)), 1e-4) << z;
 }
 
 TEST(SmolLM2, TokenizerMatchesHuggingFace) {
