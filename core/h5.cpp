@@ -54,11 +54,28 @@ class Handle {
   herr_t (*close_)(hid_t);
 };
 
-Handle utf8_string_type() {
+// UTF-8 strings of `width` bytes, padded with NULs. Glassbox writes fixed-length
+// strings only: libhdf5 1.10 follows a variable-length string's global-heap
+// reference without checking it (see Reader).
+Handle utf8_string_type(size_t width) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_size(type.get(), std::max<size_t>(width, 1));
+  H5Tset_strpad(type.get(), H5T_STR_NULLPAD);
   H5Tset_cset(type.get(), H5T_CSET_UTF8);
   return type;
+}
+
+// `strings` laid end to end in slots of `width` bytes, NUL-padded.
+std::vector<char> padded(const std::vector<std::string>& strings, size_t width) {
+  std::vector<char> buffer(strings.size() * width, '\0');
+  for (size_t i = 0; i < strings.size(); ++i) std::copy(strings[i].begin(), strings[i].end(), &buffer[i * width]);
+  return buffer;
+}
+
+size_t longest(const std::vector<std::string>& strings) {
+  size_t width = 1;
+  for (const std::string& s : strings) width = std::max(width, s.size());
+  return width;
 }
 
 Handle dataspace(const std::vector<int64_t>& shape) {
@@ -130,17 +147,29 @@ size_t element_count(const std::string& file_path, hid_t space, size_t stored_by
   return static_cast<size_t>(count);
 }
 
-// Reads the strings of a dataset or attribute (`what`), variable- or
-// fixed-length. `read` transfers all elements into a buffer of the given
-// memory type, or throws.
+// Reads the strings of a dataset or attribute (`what`). `read` transfers all
+// elements into a buffer of the given memory type, or throws. Variable-length
+// strings are read only when `strings` allows them.
 std::vector<std::string> read_string_values(const std::string& file_path, const std::string& what, hid_t stored_type,
-                                            hid_t space, const std::function<void(hid_t, void*)>& read) {
+                                            hid_t space, VariableLengthStrings strings_allowed,
+                                            const std::function<void(hid_t, void*)>& read) {
+  const bool variable = H5Tis_variable_str(stored_type) > 0;
+  if (variable && strings_allowed == VariableLengthStrings::Refuse)
+    fail(file_path, what +
+                        " is a variable-length string, which Glassbox wrote before session format 2 and no longer "
+                        "reads from files (libhdf5 1.10 follows its heap reference unchecked); for a session from a "
+                        "source you trust, `glassbox-cli session upgrade FILE` converts it");
   // A variable-length string takes at least one byte of the file.
-  const size_t count =
-      element_count(file_path, space, H5Tis_variable_str(stored_type) > 0 ? 1 : H5Tget_size(stored_type), what);
+  const size_t width = variable ? 1 : H5Tget_size(stored_type);
+  const size_t count = element_count(file_path, space, width, what);
+  // In the stored character set (libhdf5 converts none to another), padded
+  // with NULs: a NUL-terminated slot of the same width would drop the last byte.
+  Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(memory_type.get(), variable ? H5T_VARIABLE : width);
+  H5Tset_cset(memory_type.get(), H5Tget_cset(stored_type));
+  H5Tset_strpad(memory_type.get(), H5T_STR_NULLPAD);
   std::vector<std::string> strings;
-  if (H5Tis_variable_str(stored_type) > 0) {
-    Handle memory_type = utf8_string_type();
+  if (variable) {
     std::vector<char*> pointers(count, nullptr);
     if (count > 0) read(memory_type.get(), pointers.data());
     for (char* p : pointers) strings.emplace_back(p ? p : "");
@@ -150,9 +179,6 @@ std::vector<std::string> read_string_values(const std::string& file_path, const 
     H5Dvlen_reclaim(memory_type.get(), space, H5P_DEFAULT, pointers.data());
 #endif
   } else {
-    const size_t width = H5Tget_size(stored_type);
-    Handle memory_type(H5Tcopy(H5T_C_S1), H5Tclose);
-    H5Tset_size(memory_type.get(), width);
     std::vector<char> buffer(count * width);
     if (count > 0) read(memory_type.get(), buffer.data());
     for (size_t i = 0; i < count; ++i) {
@@ -274,16 +300,16 @@ void Writer::dataset(const std::string& path, const int64_t* data, const std::ve
 }
 
 void Writer::dataset(const std::string& path, const std::vector<std::string>& strings) {
-  std::vector<const char*> pointers;
-  for (const std::string& s : strings) pointers.push_back(s.c_str());
-  Handle type = utf8_string_type();
-  write_dataset(path_, file_, path, type.get(), type.get(), {static_cast<int64_t>(strings.size())}, pointers.data());
+  const size_t width = longest(strings);
+  Handle type = utf8_string_type(width);
+  write_dataset(path_, file_, path, type.get(), type.get(), {static_cast<int64_t>(strings.size())},
+                padded(strings, width).data());
 }
 
 void Writer::attr(const std::string& object, const std::string& name, const std::string& value) {
-  Handle type = utf8_string_type();
-  const char* pointer = value.c_str();
-  write_attr(path_, file_, object, name, type.get(), &pointer);
+  const size_t width = longest({value});
+  Handle type = utf8_string_type(width);
+  write_attr(path_, file_, object, name, type.get(), padded({value}, width).data());
 }
 
 void Writer::attr(const std::string& object, const std::string& name, int64_t value) {
@@ -303,7 +329,7 @@ void Writer::commit() {
   committed_ = true;
 }
 
-Reader::Reader(const std::string& path) : path_(path) {
+Reader::Reader(const std::string& path, VariableLengthStrings strings) : path_(path), strings_(strings) {
   silence_hdf5_errors();
   if (!std::filesystem::is_regular_file(path)) fail(path, "no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0) fail(path, "not an HDF5 file");
@@ -376,7 +402,7 @@ std::vector<std::string> Reader::read_strings(const std::string& dataset) const 
   Handle type(H5Dget_type(opened.get()), H5Tclose);
   require_kind(path_, what, type.get(), Kind::String);
   Handle space(H5Dget_space(opened.get()), H5Sclose);
-  return read_string_values(path_, what, type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
+  return read_string_values(path_, what, type.get(), space.get(), strings_, [&](hid_t memory_type, void* buffer) {
     if (H5Dread(opened.get(), memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer) < 0)
       fail(path_, "cannot read " + what + hdf5_reason());
   });
@@ -392,7 +418,7 @@ std::string Reader::attr_string(const std::string& object, const std::string& na
   Handle type(H5Aget_type(attribute.get()), H5Tclose);
   require_kind(path_, what, type.get(), Kind::String);
   Handle space(H5Aget_space(attribute.get()), H5Sclose);
-  auto strings = read_string_values(path_, what, type.get(), space.get(), [&](hid_t memory_type, void* buffer) {
+  auto strings = read_string_values(path_, what, type.get(), space.get(), strings_, [&](hid_t memory_type, void* buffer) {
     if (H5Aread(attribute.get(), memory_type, buffer) < 0) fail(path_, "cannot read " + what + hdf5_reason());
   });
   if (strings.size() != 1) fail(path_, what + " holds " + std::to_string(strings.size()) + " strings, not one");

@@ -1,6 +1,6 @@
 #pragma once
 // Minimal HDF5 access over the C API, for the files users get (activation
-// caches, plot exports, sessions). Strings are UTF-8 variable-length.
+// caches, plot exports, sessions). Strings are UTF-8, fixed-length.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,9 +37,16 @@ class Writer {
 
 enum class Kind { Float, Integer, String, Other };
 
+// Variable-length strings live in HDF5's global heap, whose references libhdf5
+// 1.10 follows without checking them: a crafted file makes it read out of
+// bounds or loop. Glassbox writes fixed-length strings and refuses the others,
+// unless the caller was told the file is trusted (`session upgrade`).
+enum class VariableLengthStrings { Refuse, Read };
+
 class Reader {
  public:
-  explicit Reader(const std::string& path);  // throws Error naming the file
+  // Throws Error naming the file.
+  explicit Reader(const std::string& path, VariableLengthStrings strings = VariableLengthStrings::Refuse);
   ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
@@ -60,6 +67,7 @@ class Reader {
 
  private:
   std::string path_;
+  VariableLengthStrings strings_;
   int64_t file_ = -1;
 };
 

@@ -5,13 +5,15 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/child_process.h"
 #include "core/error.h"
 #include "core/h5.h"
 #include "core/sha256.h"
 
 namespace glassbox {
 
-const int64_t kSessionFormatVersion = 1;
+// 2: strings fixed-length (1 wrote them variable-length; see h5::VariableLengthStrings).
+const int64_t kSessionFormatVersion = 2;
 
 namespace fs = std::filesystem;
 
@@ -226,8 +228,8 @@ void write_session(const std::string& path, const Session& session) {
   file.commit();
 }
 
-Session read_session(const std::string& path) {
-  const h5::Reader file(path);
+Session read_session(const std::string& path, h5::VariableLengthStrings strings) {
+  const h5::Reader file(path, strings);
   if (!file.has_attr("/", "glassbox_format")) fail(path, "not a Glassbox session (no glassbox_format attribute)");
   const std::string format = file.attr_string("/", "glassbox_format");
   if (format != "session")
@@ -261,6 +263,16 @@ Session read_session(const std::string& path) {
     s.runs.push_back(read_run(file, "/runs/" + name, s.prompts.size()));
   s.window_json = file.attr_string("/window", "state_json");
   return s;
+}
+
+Session open_session(const std::string& path, h5::VariableLengthStrings strings) {
+  // Time for any genuine session (20 MB/s is several times slower than reading
+  // one here), not for a loop.
+  std::error_code ec;
+  const double megabytes = double(fs::file_size(path, ec)) / 1e6;
+  const double timeout = 20 + (ec ? 0 : megabytes / 20);
+  run_in_child(path, [&] { read_session(path, strings); }, timeout);
+  return read_session(path, strings);
 }
 
 }  // namespace glassbox

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/h5.h"
 #include "core/model_info.h"
 #include "core/plot.h"
 
@@ -69,7 +70,15 @@ std::string weights_mismatch(const SessionModel& saved, const SessionModel& now)
 // disk. Throws Error naming the file.
 void write_session(const std::string& path, const Session& session);
 // Throws Error naming the file and the problem (not a session, newer format,
-// missing or malformed parts).
-Session read_session(const std::string& path);
+// missing or malformed parts). Sessions of format 1 hold variable-length
+// strings and read only with VariableLengthStrings::Read: for files the user
+// trusts (`glassbox-cli session upgrade`).
+Session read_session(const std::string& path,
+                     h5::VariableLengthStrings strings = h5::VariableLengthStrings::Refuse);
+// read_session for files from anywhere (the CLI and the window): the file is
+// read once in a child process first (core/child_process.h), so that a crash
+// or a hang inside libhdf5 on a damaged file becomes one Error naming it.
+Session open_session(const std::string& path,
+                     h5::VariableLengthStrings strings = h5::VariableLengthStrings::Refuse);
 
 }  // namespace glassbox

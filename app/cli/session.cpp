@@ -67,7 +67,7 @@ int session_info(Args& args) {
   const std::string path = args.positional("session file (F.gbx)");
   const bool json = args.flag("json");
   args.finish();
-  const Session s = read_session(path);
+  const Session s = open_session(path);
   if (json)
     std::cout << describe(s).dump(2) << "\n";
   else
@@ -91,7 +91,7 @@ int session_export(Args& args) {
   const std::string out = args.get("out");
   const int64_t only = args.integer("run", -1);
   args.finish();
-  const Session s = read_session(path);
+  const Session s = open_session(path);
   if (only >= static_cast<int64_t>(s.runs.size()) || only < -1)
     fail("command line", "--run " + std::to_string(only) + ": the session has runs 0 to " +
                              std::to_string(int64_t(s.runs.size()) - 1));
@@ -118,6 +118,18 @@ int session_export(Args& args) {
   return 0;
 }
 
+// Rewrites a session of an earlier format (variable-length strings) in the
+// current one, in place or to --out. Reading format 1 trusts libhdf5 with the
+// file, so the user says they trust it by running this.
+int session_upgrade(Args& args) {
+  const std::string path = args.positional("session file (F.gbx)");
+  const std::string out = args.get("out", path);
+  args.finish();
+  write_session(out, open_session(path, h5::VariableLengthStrings::Read));
+  std::cout << nlohmann::json{{"session", path}, {"out", out}}.dump(2) << "\n";
+  return 0;
+}
+
 const bool registered = [] {
   register_command("session info", "F.gbx [--json]", session_info,
                    [](Args&) {
@@ -132,6 +144,13 @@ const bool registered = [] {
         "Writes the plots of the latest run of every analysis (named <analysis>.<plot>), or of run N under their "
         "own names, in the plot-export layout.\n");
   });
+  register_command("session upgrade", "F.gbx [--out G.gbx]", session_upgrade, [](Args&) {
+    return std::string(
+        "usage: glassbox-cli session upgrade F.gbx [--out G.gbx]\n\n"
+        "Rewrites a session saved by an earlier Glassbox (session format 1, variable-length strings) in the current "
+        "format, in place unless --out is given. Format 1 files are read by libhdf5 without bounds checks on their "
+        "strings: upgrade only sessions from a source you trust.\n");
+  });
   return true;
 }();
 
@@ -141,7 +160,7 @@ void record_in_session(const std::string& path, const std::string& model_path,
                        const std::function<SessionModel()>& describe, SessionRun run, const SessionPrompt* prompt) {
   Session session;
   if (fs::exists(path)) {
-    session = read_session(path);
+    session = open_session(path);
     const std::string saved = fs::weakly_canonical(session.model.path).string();
     if (saved != fs::weakly_canonical(model_path).string())
       fail(path, "the session was made with the model " + session.model.path + ", not " + model_path);

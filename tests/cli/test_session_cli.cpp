@@ -1,5 +1,6 @@
-// glassbox-cli session info|export and probe --session: batch runs collected
-// in a session that the GUI opens; a save killed halfway loses nothing.
+// glassbox-cli session info|export|upgrade and probe --session: batch runs
+// collected in a session that the GUI opens; a save killed halfway loses
+// nothing; a session of format 1 is refused until upgraded.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -120,6 +121,41 @@ TEST(SessionCli, ASaveKilledHalfwayLeavesThePreviousSessionIntact) {
   ASSERT_EQ(run_cli(probe_into("contributions", session)).status, 0);
   EXPECT_EQ(read_session(session).runs.size(), 4u);
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path()), fs::directory_iterator()), 1);
+}
+
+// Format 1 (variable-length strings) is refused with the way out; `session
+// upgrade` rewrites it, to --out or in place, with every part the same.
+TEST(SessionCli, AFormat1SessionIsRefusedUntilUpgraded) {
+  test::TempDir tmp;
+  const std::string old_session = tmp.file("old.gbx"), upgraded = tmp.file("new.gbx");
+  fs::copy_file(test::data("sessions/format1_one_run.gbx"), old_session);
+  EXPECT_TRUE(test::fails_clearly(run_cli("session info " + shell_quote(old_session)),
+                                  "is a variable-length string, which Glassbox wrote before session format 2"));
+
+  auto upgrade = run_cli("session upgrade " + shell_quote(old_session) + " --out " + shell_quote(upgraded));
+  ASSERT_EQ(upgrade.status, 0) << upgrade.err;
+  const Session before = read_session(old_session, h5::VariableLengthStrings::Read), after = read_session(upgraded);
+  EXPECT_EQ(h5::Reader(upgraded).attr_int("/", "format_version"), kSessionFormatVersion);
+  EXPECT_EQ(after.model.path, before.model.path);
+  EXPECT_EQ(after.model.weights_sha256, before.model.weights_sha256);
+  ASSERT_EQ(after.prompts.size(), before.prompts.size());
+  for (size_t i = 0; i < after.prompts.size(); ++i) {
+    EXPECT_EQ(after.prompts[i].text, before.prompts[i].text);
+    EXPECT_EQ(after.prompts[i].token_strings, before.prompts[i].token_strings);
+  }
+  ASSERT_EQ(after.runs.size(), before.runs.size());
+  ASSERT_FALSE(after.runs.empty());
+  for (size_t i = 0; i < after.runs.size(); ++i) {
+    EXPECT_EQ(after.runs[i].analysis, before.runs[i].analysis);
+    EXPECT_EQ(after.runs[i].params_json, before.runs[i].params_json);
+    ASSERT_EQ(after.runs[i].plots.size(), before.runs[i].plots.size());
+    for (size_t p = 0; p < after.runs[i].plots.size(); ++p)
+      EXPECT_EQ(after.runs[i].plots[p].data, before.runs[i].plots[p].data);
+  }
+  EXPECT_EQ(after.window_json, before.window_json);
+
+  ASSERT_EQ(run_cli("session upgrade " + shell_quote(old_session)).status, 0);
+  EXPECT_EQ(read_session(old_session).runs.size(), before.runs.size());
 }
 
 }  // namespace

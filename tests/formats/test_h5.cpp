@@ -91,6 +91,66 @@ TEST(H5, RoundTripsUtf8StringsAndAttributes) {
   EXPECT_EQ(r.attr_string("/plots/attention", "title"), "replaced");
 }
 
+// Stored fixed-length and UTF-8, so that libhdf5 reads them without its global
+// heap; a string as wide as the longest, the others padded with NULs.
+TEST(H5, WritesStringsFixedLengthUtf8) {
+  TempDir dir;
+  const std::string path = dir.file("out.h5");
+  {
+    Writer w(path);
+    w.dataset("/words", std::vector<std::string>{"a", "日本語", ""});
+    w.dataset("/none", std::vector<std::string>{});
+    w.attr("/", "empty", std::string());
+    w.commit();
+  }
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t dataset = H5Dopen2(file, "/words", H5P_DEFAULT);
+  const hid_t type = H5Dget_type(dataset);
+  EXPECT_EQ(H5Tis_variable_str(type), 0);
+  EXPECT_EQ(H5Tget_cset(type), H5T_CSET_UTF8);
+  EXPECT_EQ(H5Tget_size(type), std::string("日本語").size());
+  H5Tclose(type);
+  H5Dclose(dataset);
+  H5Fclose(file);
+  Reader r(path);
+  EXPECT_EQ(r.read_strings("/words"), (std::vector<std::string>{"a", "日本語", ""}));
+  EXPECT_TRUE(r.read_strings("/none").empty());
+  EXPECT_EQ(r.attr_string("/", "empty"), "");
+}
+
+// Files of earlier Glassbox versions (and of other tools) may hold
+// variable-length strings: refused by default, naming the object and the way
+// out; read when the caller says the file is trusted.
+TEST(H5, ReadsVariableLengthStringsOnlyWhenTrusted) {
+  TempDir dir;
+  const std::string path = dir.file("vlen.h5");
+  {
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    const hsize_t dims[] = {2};
+    const hid_t space = H5Screate_simple(1, dims, nullptr), scalar = H5Screate(H5S_SCALAR);
+    const char* words[] = {"old", "session"};
+    const hid_t dataset = H5Dcreate2(file, "/words", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(dataset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, words);
+    const hid_t attribute = H5Acreate2(file, "kind", type, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(attribute, type, words);
+    H5Aclose(attribute);
+    H5Dclose(dataset);
+    H5Sclose(scalar);
+    H5Sclose(space);
+    H5Tclose(type);
+    H5Fclose(file);
+  }
+  const Reader refusing(path);
+  expect_error(error_of([&] { refusing.read_strings("/words"); }), path,
+               "dataset '/words' is a variable-length string, which Glassbox wrote before session format 2");
+  expect_error(error_of([&] { refusing.attr_string("/", "kind"); }), path, "glassbox-cli session upgrade");
+  const Reader trusting(path, VariableLengthStrings::Read);
+  EXPECT_EQ(trusting.read_strings("/words"), (std::vector<std::string>{"old", "session"}));
+  EXPECT_EQ(trusting.attr_string("/", "kind"), "old");
+}
+
 TEST(H5, ExistsAndChildren) {
   TempDir dir;
   std::string path = dir.file("out.h5");
@@ -166,7 +226,7 @@ TEST(H5, RefusesExtentsLargerThanTheFile) {
     H5Fclose(file);
   }
   ASSERT_LT(fs::file_size(path), 100'000u);
-  Reader r(path);
+  Reader r(path, VariableLengthStrings::Read);
   expect_error(error_of([&] { r.read_int64("/numbers"); }), path,
                "dataset '/numbers' claims 4294967296 elements of 8 bytes, more than the file");
   expect_error(error_of([&] { r.read_strings("/words"); }), path,

@@ -46,14 +46,16 @@ def check(condition, what):
 
 def check_utf8_strings(dataset, expected, what):
     info = h5py.check_string_dtype(dataset.dtype)
-    check(info is not None and info.encoding == "utf-8" and info.length is None,
-          f"{what}: not variable-length UTF-8 strings ({dataset.dtype})")
+    check(info is not None and info.encoding == "utf-8" and info.length is not None,
+          f"{what}: not fixed-length UTF-8 strings ({dataset.dtype})")
     check(list(dataset.asstr()[()]) == expected, f"{what}: {list(dataset.asstr()[()])} != {expected}")
 
 
 def check_str_attr(obj, name, expected, what):
+    # Fixed-length strings come back from h5py as bytes, UTF-8 encoded.
     value = obj.attrs.get(name)
-    check(isinstance(value, str), f"{what} attr {name}: {type(value).__name__}, not str")
+    check(isinstance(value, bytes), f"{what} attr {name}: {type(value).__name__}, not bytes")
+    value = value.decode("utf-8") if isinstance(value, bytes) else value
     if expected is not None:
         check(value == expected, f"{what} attr {name}: {value!r} != {expected!r}")
 
@@ -95,7 +97,7 @@ def main(path):
                                    ("params_json", '{"layer":0,"head":1}'), ("model", "gpt2"), ("prompt", PROMPT),
                                    ("glassbox_version", "0.1.0"), ("created_utc", None)]:
                 check_str_attr(group, attr, expected, what)
-            check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", group.attrs.get("created_utc", "")) is not None,
+            check(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", group.attrs.get("created_utc", b"").decode()) is not None,
                   f"{what}: created_utc not ISO 8601 UTC")
             values = group["data"]
             check(values.dtype == np.float32, f"{what}/data: dtype {values.dtype}, not float32")
