@@ -19,6 +19,7 @@
 #include "core/session.h"
 #include "formats/test_gguf_builder.h"
 #include "session_cases.h"
+#include "test_util.h"
 
 namespace glassbox::test {
 
@@ -345,6 +346,20 @@ inline std::vector<HostileFile> write_hostile_sessions(const std::string& dir) {
   }
   add_case(cases, write_tiny_llama(dir + "/model_named_gbx.gbx"), "not an HDF5 file");
   {
+    // Format 1 held variable-length strings, which libhdf5 reads unchecked.
+    const std::string path = dir + "/format1.gbx";
+    fs::copy_file(test::data("sessions/format1_one_run.gbx"), path, fs::copy_options::overwrite_existing);
+    add_case(cases, path, "attribute 'glassbox_format' of '/' is a variable-length string");
+  }
+  // Found by fuzz_session: libhdf5 1.10.8 dereferences a null pointer on these
+  // (in H5F__accum_read, from a v2 B-tree header; in H5VM_memcpyvv), which the
+  // child process that reads a session first takes instead of the app.
+  for (const char* crash : {"libhdf5_crash_accum_read.gbx", "libhdf5_crash_memcpyvv.gbx"}) {
+    const std::string path = dir + "/" + crash;
+    fs::copy_file(test::data(std::string("sessions/") + crash), path, fs::copy_options::overwrite_existing);
+    add_case(cases, path, "the HDF5 library");
+  }
+  {
     const std::string path = dir + "/activation_cache.gbx";
     h5::Writer w(path);
     w.attr("/", "glassbox_format", std::string("activation-cache"));
@@ -394,7 +409,7 @@ inline std::vector<HostileFile> write_hostile_sessions(const std::string& dir) {
   // Edits below the Session structure: raw HDF5 written by hand, every group
   // but `omitted`.
   auto raw = [&](const std::string& name, const std::string& problem, auto&& write_extra,
-                 const std::string& omitted = "", int64_t version = 1) {
+                 const std::string& omitted = "", int64_t version = kSessionFormatVersion) {
     const std::string path = dir + "/" + name;
     {
       h5::Writer w(path);
@@ -426,7 +441,7 @@ inline std::vector<HostileFile> write_hostile_sessions(const std::string& dir) {
     for (const char* attr : {"analysis", "params_json"}) w.attr("/runs/0000", attr, std::string("next-token"));
     w.attr("/runs/0000", "prompt", int64_t(5));
   });
-  raw("newer.gbx", "written by a newer Glassbox (session format 2", nothing, "", 2);
+  raw("newer.gbx", "written by a newer Glassbox (session format 3", nothing, "", 3);
   raw("version_zero.gbx", "invalid session format_version 0", nothing, "", 0);
   raw("version_text.gbx", "attribute 'format_version' of '/' holds strings, not integers",
       [](h5::Writer& w) { w.attr("/", "format_version", std::string("1")); });

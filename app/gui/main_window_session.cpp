@@ -329,7 +329,7 @@ void MainWindow::restore_read_only(const QString& reason) {
 void MainWindow::open_session(const QString& path) {
   Session loaded;
   try {
-    loaded = read_session(path.toStdString());
+    loaded = glassbox::open_session(path.toStdString());
   } catch (const std::exception& e) {
     const QString message = QString::fromStdString(e.what());
     recovered_ = false;

@@ -64,7 +64,7 @@ TEST(HostileCli, EveryHostileSessionFailsWithOneLineNamingTheFileAndTheProblem) 
       test::run_cli_limited("session info " + shell_quote(tmp.file("good.gbx")), kAddressSpace, kSeconds);
   ASSERT_EQ(good.status, 0) << good.err;
   expect_each_refused(cases, "session info", [](const std::string& path) {
-    return test::error_of([&] { read_session(path); });
+    return test::error_of([&] { open_session(path); });
   });
 }
 

@@ -127,7 +127,7 @@ TEST(Session, HostileFilesAreRefusedNamingTheFileAndTheProblem) {
   const auto cases = test::write_hostile_sessions(dir.path());
   EXPECT_GE(cases.size(), 15u);
   for (const test::HostileFile& c : cases)
-    EXPECT_TRUE(test::names_file_and_problem(test::error_of([&] { read_session(c.path); }), c));
+    EXPECT_TRUE(test::names_file_and_problem(test::error_of([&] { open_session(c.path); }), c));
 }
 
 TEST(Session, AFailedSaveLeavesThePreviousFileIntact) {

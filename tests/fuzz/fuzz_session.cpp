@@ -8,11 +8,12 @@
 using namespace glassbox;
 
 // Debian 12's libhdf5 (1.10.8) has bugs of its own on malformed files, outside
-// what the session reader can check: it copies past its heap buffers (e.g.
-// H5HG_read, for a variable-length string whose global-heap object claims more
-// than its collection), leaks on some error paths, and allocates whatever size
-// the file claims (testing for NULL). Reported, each would end the run at the
-// first such file, so they are not: the fuzzer is after the session reader.
+// what the session reader can check: it leaks on some error paths and
+// allocates whatever size the file claims (testing for NULL). Reported, each
+// would end the run at the first such file, so they are not: the fuzzer is
+// after the session reader. (Its worst, out-of-bounds reads in H5HG_read on a
+// variable-length string's global-heap object, the reader no longer reaches:
+// it refuses variable-length strings; see h5::VariableLengthStrings.)
 extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
 extern "C" const char* __asan_default_suppressions() { return "interceptor_via_lib:libhdf5\n"; }
 extern "C" const char* __lsan_default_suppressions() { return "leak:libhdf5\n"; }

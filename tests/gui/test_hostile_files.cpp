@@ -54,7 +54,7 @@ TEST(GuiHostileFiles, EachSessionShowsTheReadersMessageAndTheWindowStaysUsable) 
   auto window = test_window::window_on_toy_model();
   expect_each_shown(
       *window, test::write_hostile_sessions(tmp.path()), SIGNAL(session_failed(QString)),
-      [&](const QString& path) { window->open_session(path); }, [](const std::string& path) { read_session(path); });
+      [&](const QString& path) { window->open_session(path); }, [](const std::string& path) { open_session(path); });
   // The session they vary opens (read-only: its model is not there).
   QSignalSpy opened(window.get(), SIGNAL(session_opened()));
   window->open_session(QString::fromStdString(tmp.file("good.gbx")));
