@@ -15,6 +15,15 @@
 
 #include "core/error.h"
 
+// GCC says __SANITIZE_ADDRESS__; clang 14 only answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define GLASSBOX_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GLASSBOX_ASAN 1
+#endif
+#endif
+
 namespace glassbox {
 
 namespace {
@@ -23,20 +32,26 @@ namespace {
 // an Error its message.
 constexpr char kFinished = 'F', kThrew = 'E';
 
-// Bytes of address space the child may add to what it inherits: room for any
-// genuine read, none for the sizes a damaged file merely claims.
-uint64_t child_address_budget(const std::string& file) {
+// Bounds the child's address space to what it inherited plus room for any
+// genuine read, none for the sizes a damaged file merely claims; never above a
+// limit the parent already had (ulimit -v). Not under AddressSanitizer, which
+// reserves terabytes of shadow memory up front.
+void bound_address_space(const std::string& file) {
+#if defined(GLASSBOX_ASAN)
+  (void)file;
+#else
   std::error_code ec;
   const uintmax_t size = std::filesystem::file_size(file, ec);
-  return (uint64_t(4) << 30) + 4 * uint64_t(ec ? 0 : size);
-}
-
-// The child's address space as it starts (inherited from the parent), in bytes.
-uint64_t address_space_in_use() {
+  const uint64_t budget = (uint64_t(4) << 30) + 4 * uint64_t(ec ? 0 : size);
   std::ifstream statm("/proc/self/statm");
   uint64_t pages = 0;
   statm >> pages;
-  return pages * uint64_t(::sysconf(_SC_PAGESIZE));
+  const rlim_t limit = pages * uint64_t(::sysconf(_SC_PAGESIZE)) + budget;
+  rlimit bound{};
+  ::getrlimit(RLIMIT_AS, &bound);
+  if (bound.rlim_cur == RLIM_INFINITY || limit < bound.rlim_cur) bound.rlim_cur = limit;
+  ::setrlimit(RLIMIT_AS, &bound);
+#endif
 }
 
 void write_all(int fd, const std::string& bytes) {
@@ -57,15 +72,7 @@ void write_all(int fd, const std::string& bytes) {
     ::dup2(null, STDOUT_FILENO);
     ::dup2(null, STDERR_FILENO);
   }
-#if !defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer reserves terabytes of shadow memory up front: no limit there.
-  // Never above a limit the parent already had (ulimit -v).
-  rlimit bound{};
-  ::getrlimit(RLIMIT_AS, &bound);
-  const rlim_t limit = address_space_in_use() + child_address_budget(file);
-  if (bound.rlim_cur == RLIM_INFINITY || limit < bound.rlim_cur) bound.rlim_cur = limit;
-  ::setrlimit(RLIMIT_AS, &bound);
-#endif
+  bound_address_space(file);
   std::string report(1, kFinished);
   int status = 0;
   try {
