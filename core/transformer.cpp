@@ -485,11 +485,13 @@ ForwardResult Transformer::compute_forward(const ForwardArgs& a) const {
   return result;
 }
 
+at::Tensor Transformer::final_norm(const at::Tensor& resid) const {
+  return norm(resid.to(w_.W_U.options()), w_.ln_final_w, w_.ln_final_b, nullptr, Hook::ln_final_scale,
+              Hook::ln_final_normalized, 0, 0);
+}
+
 at::Tensor Transformer::unembed_resid(const at::Tensor& resid) const {
-  at::Tensor x = resid.to(w_.W_U.options());
-  at::Tensor normed = norm(x, w_.ln_final_w, w_.ln_final_b, nullptr, Hook::ln_final_scale,
-                           Hook::ln_final_normalized, 0, 0);
-  return linear(normed, w_.W_U, w_.b_U).to(resid.device(), at::kFloat);
+  return linear(final_norm(resid), w_.W_U, w_.b_U).to(resid.device(), at::kFloat);
 }
 
 }  // namespace glassbox

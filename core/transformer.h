@@ -77,6 +77,9 @@ class Transformer : public Model {
 
   // ln_final then W_U (+ b_U): logits of residual-stream vectors [..., d_model], on resid's device.
   at::Tensor unembed_resid(const at::Tensor& resid) const;
+  // ln_final alone, on the unembedding's device and in its dtype: for products with
+  // slices of W_U (the logit lens reads the vocabulary in blocks).
+  at::Tensor final_norm(const at::Tensor& resid) const;
 
   // Moves each block's weights to its device (core/layer_split.h), the embedding to
   // the first and the final norm and unembedding to the last. The forward pass then

@@ -13,6 +13,65 @@
 
 namespace glassbox::probes {
 
+namespace {
+
+// One group of layer rows [g, n, d_model] (after the final norm) read through the whole
+// vocabulary. The vocabulary is taken in blocks of columns of W_U, the softmax online: a
+// running maximum, and sums rescaled as it grows. Each block of logits is used while it
+// is still in cache, and no [g, n, vocab] tensor is made: at 512 rows it would be 100 MB
+// of fresh memory per group, whose page faults and passes cost as much as the product.
+struct LensRows {
+  at::Tensor lse;                  // [g, n] double: log Σ_v exp(logit_v)
+  at::Tensor kl;                   // [g, n] double: KL(p ‖ p_final)
+  at::Tensor target_logit;         // [g, n]
+  at::Tensor top_logits, top_ids;  // [g, n, k]
+};
+
+// Bytes of logits per vocabulary block.
+constexpr int64_t kVocabBlockBytes = int64_t{8} << 20;
+
+LensRows read_vocabulary(const Transformer& transformer, const at::Tensor& normed, const at::Tensor& final_logits,
+                         const at::Tensor& final_lse, int64_t target, int64_t k) {
+  const at::Tensor& W_U = transformer.weights().W_U;
+  const at::Tensor& b_U = transformer.weights().b_U;
+  const int64_t vocab = W_U.size(1), g = normed.size(0), n = normed.size(1);
+  const int64_t block = std::clamp<int64_t>(kVocabBlockBytes / (int64_t{sizeof(float)} * g * n), 256, vocab);
+  const at::TensorOptions doubles = normed.options().dtype(at::kDouble);
+  at::Tensor max = at::full({g, n}, -INFINITY, normed.options().dtype(at::kFloat));
+  // Σ exp(l − max) and Σ exp(l − max)(l − l_final), where KL = the second / the first − (lse − lse_final).
+  at::Tensor sum = at::zeros({g, n}, doubles), weighted = at::zeros({g, n}, doubles);
+  LensRows rows;
+  for (int64_t v0 = 0; v0 < vocab; v0 += block) {
+    const int64_t width = std::min(block, vocab - v0);
+    at::Tensor logits = at::matmul(normed, W_U.narrow(1, v0, width));
+    if (b_U.defined()) logits.add_(b_U.narrow(0, v0, width));
+    logits = logits.to(at::kFloat);  // [g, n, width]
+    if (target >= v0 && target < v0 + width) rows.target_logit = logits.select(-1, target - v0).clone();
+    auto [top, ids] = at::topk(logits, std::min(k, width), -1);
+    ids.add_(v0);
+    if (rows.top_logits.defined()) {
+      top = at::cat({rows.top_logits, top}, -1);
+      ids = at::cat({rows.top_ids, ids}, -1);
+      auto [kept, order] = at::topk(top, std::min(k, top.size(-1)), -1);
+      top = kept;
+      ids = ids.gather(-1, order);
+    }
+    rows.top_logits = top;
+    rows.top_ids = ids;
+    const at::Tensor new_max = at::maximum(max, at::amax(logits, -1));
+    const at::Tensor rescale = (max - new_max).exp().to(at::kDouble);
+    at::Tensor e = (logits - new_max.unsqueeze(-1)).exp_();
+    sum = sum * rescale + e.sum(-1).to(at::kDouble);
+    weighted = weighted * rescale + e.mul_(logits.sub_(final_logits.narrow(-1, v0, width))).sum(-1).to(at::kDouble);
+    max = new_max;
+  }
+  rows.lse = max.to(at::kDouble) + sum.log();
+  rows.kl = weighted / sum - (rows.lse - final_lse);
+  return rows;
+}
+
+}  // namespace
+
 LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, const Progress& progress) {
   const Transformer& transformer = as_transformer(model, "logit-lens");
   const int64_t vocab = model.info().d_vocab;
@@ -36,9 +95,11 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   options.progress = &forward_progress;
   progress.update(0, "forward pass");
   RunResult run = model.run(params.tokens, options);
-  const at::Tensor final_logprobs = at::log_softmax(run.logits.to(at::kFloat), -1);
+  const at::Tensor& W_U = transformer.weights().W_U;
+  const at::Tensor final_logits = run.logits.to(W_U.device(), at::kFloat);
+  const at::Tensor final_lse = at::logsumexp(final_logits, -1).to(at::kDouble);
   // Without a target, follow the model's own final prediction at the last position.
-  result.target = params.target ? *params.target : final_logprobs[-1].argmax().item<int64_t>();
+  result.target = params.target ? *params.target : final_logits[-1].argmax().item<int64_t>();
   result.target_is_prediction = !params.target;
   result.target_string = model.token_strings({*result.target})[0];
 
@@ -60,22 +121,20 @@ LogitLensResult logit_lens(const Model& model, const LogitLensParams& params, co
   constexpr int64_t kGemmRows = 512;
   for (int64_t begin = 0; begin < T; begin += chunk) {
     const int64_t n = std::min(chunk, T - begin);
-    const at::Tensor final_chunk = final_logprobs.narrow(0, begin, n).unsqueeze(0);
     const int64_t group = std::clamp<int64_t>(kGemmRows / n, 1, rows);
     for (int64_t first = 0; first < rows; first += group) {
       progress.check();
       const int64_t g = std::min(group, rows - first);
       std::vector<at::Tensor> slices;
       for (int64_t row = first; row < first + g; ++row) slices.push_back(resids[size_t(row)].narrow(0, begin, n));
-      at::Tensor logprobs = at::log_softmax(transformer.unembed_resid(at::stack(slices)).to(at::kFloat), -1);
-      at::Tensor probs = logprobs.exp();
-      // KL(p ‖ q) = Σ p (log p − log q), with one temporary of [layers, positions, vocab].
-      result.kl.narrow(0, first, g).narrow(1, begin, n).copy_(probs.mul_(logprobs - final_chunk).sum(-1));
-      result.target_prob.narrow(0, first, g).narrow(1, begin, n).copy_(logprobs.select(-1, *result.target).exp());
-      auto [values, indices] = at::topk(logprobs, k, -1);
-      result.top_probs.narrow(0, first, g).narrow(1, begin, n).copy_(values.exp());
-      result.top_ids.narrow(0, first, g).narrow(1, begin, n).copy_(indices);
-      const at::Tensor ids = indices.cpu().contiguous();
+      const LensRows lens = read_vocabulary(transformer, transformer.final_norm(at::stack(slices)),
+                                            final_logits.narrow(0, begin, n), final_lse.narrow(0, begin, n),
+                                            *result.target, k);
+      result.kl.narrow(0, first, g).narrow(1, begin, n).copy_(lens.kl);
+      result.target_prob.narrow(0, first, g).narrow(1, begin, n).copy_((lens.target_logit - lens.lse).exp());
+      result.top_probs.narrow(0, first, g).narrow(1, begin, n).copy_((lens.top_logits - lens.lse.unsqueeze(-1)).exp());
+      result.top_ids.narrow(0, first, g).narrow(1, begin, n).copy_(lens.top_ids);
+      const at::Tensor ids = lens.top_ids.cpu().contiguous();
       const std::vector<std::string> strings =
           model.token_strings(std::vector<int64_t>(ids.data_ptr<int64_t>(), ids.data_ptr<int64_t>() + ids.numel()));
       for (int64_t r = 0; r < g; ++r)
